@@ -1,0 +1,145 @@
+"""The small typed records passed from one stage of the flow to the next.
+
+    ingest -> Article -> normalise/nlp -> extract -> Extraction -> resolve -> Extraction -> rdf -> quads -> store
+
+Every record is a frozen dataclass: a stage builds new ones, it never edits what it was given.
+Offsets (``start``, ``end``) are always character offsets into ``Article.text`` as ingested
+(after junk removal), never into a normalised copy, so evidence can be shown to an analyst as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: ACLED event types and their sub-event types, exactly as ACLED (and the gold guidelines) write them.
+ACLED_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": (
+        "Air/drone strike",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Suicide bomb",
+        "Grenade",
+        "Chemical weapon",
+    ),
+    "Violence against civilians": ("Attack", "Abduction/forced disappearance", "Sexual violence"),
+    "Strategic developments": (
+        "Non-violent transfer of territory",
+        "Looting/property destruction",
+        "Arrests",
+        "Headquarters or base established",
+        "Agreement",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Other",
+    ),
+    "Protests": ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+}
+
+#: sub-event type -> event type
+EVENT_TYPE_OF: dict[str, str] = {sub: typ for typ, subs in ACLED_TYPES.items() for sub in subs}
+
+#: The closed weapon list of the annotation guidelines.
+WEAPONS: tuple[str, ...] = (
+    "artillery", "rocket", "missile", "mortar", "drone", "aircraft", "small_arms",
+    "ied", "car_bomb", "suicide_bomb", "grenade", "chemical", "landmine",
+)
+
+#: How precise a date is: a known day, only the month, only the year, or "relative" (e.g. "days ago").
+DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year", "relative")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as ingested: its text and what we know about where it came from."""
+
+    id: str
+    text: str
+    lang: str | None = None            # "ar", "en", or another ISO 639-1 code; None if unknown
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None       # ISO date "YYYY-MM-DD", or None when unknown
+    source: str | None = None          # the outlet, e.g. "skynews"
+    origin: str | None = None          # the file (and line, "file.jsonl:12") it was read from
+    metadata: dict[str, str] = field(default_factory=dict)  # unknown JSONL keys, kept as strings
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the original article text: ``Article.text[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An actor or a place the article talks about (canonical after ``resolve``).
+
+    ``key`` identifies the entity across articles: a gazetteer entry's key (e.g. ``"actor/hezbollah"``)
+    or, for a name no gazetteer lists, a key minted from its normalised name (``"actor/new-<hash>"``).
+    """
+
+    key: str
+    kind: str                          # "actor" or "place"
+    type: str                          # ontology class local name, e.g. "Militia", "OilField"
+    label_ar: str | None = None
+    label_en: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    in_gazetteer: bool = False
+    mentions: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who reports an event and, where they give them, the figures they give."""
+
+    claimant: str                      # Entity.key of the source (a monitor, an outlet, "local sources")
+    killed: int | None = None
+    injured: int | None = None
+    evidence: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One incident: who did what to whom, where, when, with what, with what toll, says whom."""
+
+    key: str                           # unique inside the article, e.g. "e1"
+    sub_event_type: str                # ACLED sub-event type name, a key of EVENT_TYPE_OF
+    actors: tuple[str, ...] = ()       # Entity.key of each
+    targets: tuple[str, ...] = ()
+    locations: tuple[str, ...] = ()
+    date: str | None = None            # "YYYY-MM-DD" (day), "YYYY-MM" (month) or "YYYY" (year)
+    date_precision: str | None = None  # one of DATE_PRECISIONS, None when no time is said
+    killed: int | None = None
+    injured: int | None = None
+    killed_vague: bool = False         # "dozens were killed": a toll was said, without a number
+    injured_vague: bool = False
+    weapons: tuple[str, ...] = ()      # from WEAPONS
+    claims: tuple[Claim, ...] = ()
+    responds_to: str | None = None     # Event.key of the event this one answers
+    confidence: float = 0.5
+    evidence: tuple[Span, ...] = ()
+
+    @property
+    def event_type(self) -> str:
+        return EVENT_TYPE_OF[self.sub_event_type]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything extracted from one article."""
+
+    article: Article
+    entities: tuple[Entity, ...] = ()
+    events: tuple[Event, ...] = ()
+    notes: tuple[str, ...] = ()        # e.g. "language 'fr' is not extracted"
+
+    def entity(self, key: str) -> Entity:
+        for e in self.entities:
+            if e.key == key:
+                return e
+        raise KeyError(key)
