@@ -143,3 +143,18 @@ class Extraction:
             if e.key == key:
                 return e
         raise KeyError(key)
+
+
+def acled_class_name(name: str) -> str:
+    """The ontology class local name of an ACLED type: CamelCase of its words.
+
+    >>> acled_class_name("Shelling/artillery/missile attack")
+    'ShellingArtilleryMissileAttack'
+    >>> acled_class_name("Non-state actor overtakes territory")
+    'NonStateActorOvertakesTerritory'
+    >>> acled_class_name("Explosions/Remote violence")
+    'ExplosionsRemoteViolence'
+    """
+    import re
+
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", name) if w)
