@@ -123,6 +123,7 @@ class Event:
     responds_to: str | None = None     # Event.key of the event this one answers
     confidence: float = 0.5
     evidence: tuple[Span, ...] = ()
+    refers_back: bool = False          # told only as "the attack": the incident told before (resolve merges)
 
     @property
     def event_type(self) -> str:
