@@ -110,7 +110,7 @@ _MONTH_OPENERS = frozenset({"مطلع", "اوايل", "منتصف", "اواسط"
 _PAST = frozenset({"الماضي", "الماضيه", "المنصرم", "المنصرمه", "السابق", "last", "past"})
 _CURRENT = frozenset({"الحالي", "الجاري", "الحاليه", "الجاريه", "this"})
 _NEXT = frozenset({"المقبل", "القادم", "المقبله", "القادمه", "next"})
-_MONDAY_CUES_AFTER = frozenset({"ان", "انه", "عن", "بان", "ان", "الماضي"})
+_MONDAY_CUES_AFTER = frozenset({"ان", "انه", "عن", "بان", "الماضي"})
 _MONTH_CUES_BEFORE = frozenset({"شهر", "month", "of"})
 # Prepositions that make an ambiguous month name a month ("في آب", "in May"); not part of the span.
 _AMBIGUOUS_MONTH_CUES = frozenset({"في", "منذ", "خلال", "حتي", "in", "since", "during", "until", "early",
@@ -119,6 +119,14 @@ _AMBIGUOUS_MONTH_CUES = frozenset({"في", "منذ", "خلال", "حتي", "in",
 _EN_DAY_PARTS = frozenset({"night", "morning", "evening", "afternoon"})
 # Clitics that may be glued to a month name or weekday ("بيناير", "وفي", "والجمعه").
 _PREFIXES = ("", "و", "ب", "ل", "ف", "وب", "ول")
+
+
+def _first_word_index(table: dict) -> dict[str, list]:
+    """Entries of a phrase table grouped by their first word, so a lookup tries only a few."""
+    index: dict[str, list] = {}
+    for words, value in table.items():
+        index.setdefault(words[0], []).append((words, value))
+    return index
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,11 @@ class _Scanner:
         self.lang = lang
         self.lex = _lexicon()
         self.toks = [_Tok(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(norm_text)]
+        self._indexes: dict[int, dict[str, list]] = {}
+        # time words that open a weekday phrase, and those that open a relative-day phrase ("last" is
+        # part of the relative phrases themselves: "last month")
+        self.weekday_openers = {w: True for w in self.lex.time_words}
+        self.relative_openers = {w: True for w in self.lex.time_words if w != ("last",)}
 
     # --- helpers --------------------------------------------------------------------------
     def gap(self, a: int) -> str:
@@ -161,10 +174,21 @@ class _Scanner:
         return True
 
     def longest(self, i: int, table: dict, clitic: bool = False) -> tuple[int, object] | None:
+        """The longest entry of ``table`` (word tuples -> value) spelled from token i."""
+        tok = self.t(i)
+        if not tok:
+            return None
+        firsts = {tok}
+        if clitic:
+            firsts.update(tok[len(p):] for p in _PREFIXES[1:] if tok.startswith(p))
+        index = self._indexes.get(id(table))
+        if index is None:
+            index = self._indexes[id(table)] = _first_word_index(table)
         best = None
-        for words, value in table.items():
-            if (best is None or len(words) > best[0]) and self.phrase(i, words, clitic):
-                best = (len(words), value)
+        for first in firsts:
+            for words, value in index.get(first, ()):
+                if (best is None or len(words) > best[0]) and self.phrase(i, words, clitic):
+                    best = (len(words), value)
         return best
 
     def day_number(self, i: int) -> int | None:
@@ -296,7 +320,7 @@ class _Scanner:
 
     def relative_at(self, i: int) -> tuple[int, int, str | None, str | None] | None:
         start = i
-        tw = self.longest(i, {w: True for w in self.lex.time_words if w != ("last",)}, clitic=True)
+        tw = self.longest(i, self.relative_openers, clitic=True)
         j = i + tw[0] if tw is not None and self.joined(i + tw[0] - 1) else i
         found = self.longest(j, self.lex.relative, clitic=self.lang == "ar")
         if found is None:
@@ -317,7 +341,7 @@ class _Scanner:
 
     def weekday_at(self, i: int) -> tuple[int, int, str | None, str | None] | None:
         start = i
-        tw = self.longest(i, {w: True for w in self.lex.time_words}, clitic=True)
+        tw = self.longest(i, self.weekday_openers, clitic=True)
         j = i + tw[0] if tw is not None and self.joined(i + tw[0] - 1) else i
         word = self.t(j)
         stem = next((word[len(p):] for p in _PREFIXES if word.startswith(p) and word[len(p):] in self.lex.weekdays), None)

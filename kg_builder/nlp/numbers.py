@@ -143,12 +143,10 @@ def _classify_ar(word: str, lex: _Lexicon) -> _Word | None:
         if not word.startswith(prefix):
             continue
         stem = word[len(prefix):]
-        if prefix == "لل" or prefix.endswith("لل"):
-            stem = stem  # ل + ال with the alef dropped: للخمسه -> خمسه
         # A short stem (ست) only takes the conjunction: "لست" is "I am not", not "for six".
         if len(stem) < 3 and prefix not in ("", "و"):
             continue
-        has_article = prefix.endswith("ال") or prefix.endswith("لل")
+        has_article = prefix.endswith("ال") or prefix.endswith("لل")  # لل = ل + ال, alef dropped
         entry = lex.words.get(stem)
         if entry is not None:
             if has_article and stem in _TWO_FORMS:
