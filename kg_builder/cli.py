@@ -1,0 +1,180 @@
+"""The ``kgb`` command line: ingest, query, stats, export.
+
+    kgb ingest examples/ --store ./kg-store
+    kgb query who-attacked-whom --format table
+    kgb query queries/attacks-on-place.rq --param place=https://w3id.org/kg-builder/id/place/al-omar-field
+    kgb query -e "SELECT (COUNT(*) AS ?n) WHERE { ?e a ?t }"
+    kgb stats
+    kgb export events --store ./kg-store -o events.jsonl
+
+Every command takes ``--store`` (default ``./kg-store``). Errors are one line on stderr; the exit
+code is 0 on success, 1 when some input failed, 2 on a usage or store error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_STORE = "kg-store"
+
+
+def _add_store(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", default=DEFAULT_STORE, help="store directory (default: ./kg-store)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgb", description="Conflict news in, a knowledge graph of events out.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="read articles (.txt, .html, .jsonl, folders, - for stdin) into the store")
+    p.add_argument("paths", nargs="+", help="files or folders; - reads JSON Lines from stdin")
+    _add_store(p)
+    p.add_argument("--lang", choices=["ar", "en"], help="language of every article (default: detected)")
+    p.add_argument("--published", help="publication date (YYYY-MM-DD) for articles that carry none")
+    p.add_argument("--strict", action="store_true", help="stop at the first bad input")
+    p.add_argument("--batch-size", type=int, default=32, help="articles per store transaction")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+
+    p = sub.add_parser("query", help="run a saved question (name or .rq file) or a SPARQL text")
+    p.add_argument("query", nargs="?", help="a saved query name (see --list) or a .rq file")
+    p.add_argument("-e", "--expression", help="SPARQL query text")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a parameter (as an RDF term, never pasted into the text)")
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    p.add_argument("--list", action="store_true", help="list the saved questions with their parameters")
+    _add_store(p)
+
+    p = sub.add_parser("stats", help="articles, entities and events by type in the store")
+    _add_store(p)
+
+    p = sub.add_parser("export", help="export the graph")
+    p.add_argument("what", choices=["events"], help="events: one event a line (JSON Lines)")
+    p.add_argument("-o", "--output", required=True, help="output file (- for stdout)")
+    _add_store(p)
+    return parser
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"kgb: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_ingest(args) -> int:
+    from kg_builder.pipeline import StrictStop, ingest
+    from kg_builder.store import open_store
+
+    store = open_store(args.store)
+    try:
+        report = ingest(args.paths, store, lang=args.lang, published=args.published, strict=args.strict,
+                        batch_size=args.batch_size, progress=False if args.quiet else None,
+                        on_error=lambda err: print(f"kgb: {err}", file=sys.stderr))
+    except StrictStop as stop:
+        return _fail(f"stopped (--strict): {stop}", 1)
+    finally:
+        store.close()
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"ingest: {report.summary()} -> {args.store}")
+    return 1 if report.failed else 0
+
+
+def _saved_query_text(name: str):
+    from kg_builder.query import list_saved_queries, parse_saved_query
+
+    path = Path(name)
+    if path.suffix == ".rq" and path.exists():
+        return parse_saved_query(path)
+    for q in list_saved_queries():
+        if q.name == name or q.name == path.stem:
+            return q
+    raise LookupError(f"no saved query named {name!r} (kgb query --list shows them)")
+
+
+def cmd_query(args) -> int:
+    from kg_builder.query import bind_params, format_table, list_saved_queries, run_query
+    from kg_builder.store import open_store
+
+    if args.list:
+        for q in list_saved_queries():
+            params = ", ".join(f"{p.name}={p.default}" if p.default else p.name for p in q.params)
+            print(f"{q.name:28} {q.title}" + (f"  [{params}]" if params else ""))
+        return 0
+    values = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            return _fail(f"--param wants NAME=VALUE, got {item!r}")
+        values[name.lstrip("?$")] = value
+    if args.expression:
+        target = args.expression
+    elif args.query:
+        target = _saved_query_text(args.query)
+    else:
+        return _fail("give a saved query name, a .rq file, or -e SPARQL")
+    bindings = bind_params(target, values)
+    text = target if isinstance(target, str) else target.text
+    store = open_store(args.store)
+    try:
+        table = run_query(store, text, bindings)
+    finally:
+        store.close()
+    sys.stdout.write(format_table(table, args.format))
+    if not format_table(table, args.format).endswith("\n"):
+        sys.stdout.write("\n")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from kg_builder.store import open_store
+
+    store = open_store(args.store)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in sorted(value.items(), key=lambda kv: (-kv[1], kv[0])):
+                print(f"  {v:6}  {k}")
+        else:
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from kg_builder.export import export_events
+    from kg_builder.store import open_store
+
+    store = open_store(args.store)
+    try:
+        if args.output == "-":
+            n = export_events(store, sys.stdout)
+        else:
+            with open(args.output, "w", encoding="utf-8") as out:
+                n = export_events(store, out)
+    finally:
+        store.close()
+    print(f"export: {n} events -> {args.output}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from kg_builder.store import StoreError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (StoreError, LookupError, ValueError, OSError) as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""The ``kgb_entities`` component: actors and places, known or not.
+
+Four passes over the tokens, each leaving :class:`EntityMention` records on ``doc._.entities``:
+
+1. gazetteer names (every Arabic and English label of ``ontology/gazetteer-*.ttl``), longest first,
+   the first word of a name allowed to carry clitics (للتحالف الدولي -> التحالف الدولي);
+2. head-noun patterns for names no gazetteer lists (قوات X، ميليشيا X، بلدة X، حقل X ...), from
+   ``entity_heads_<lang>.tsv``; a head followed by a gazetteer name takes that name's identity
+   (ميليشيا حزب الله -> Hezbollah) unless the head names a facility (مطار دمشق is not Damascus);
+3. names learned in the article: once "بلدة الهري" was seen, a bare "الهري" is that town too;
+4. definite descriptions (الحقل، القاعدة، التنظيم) resolved to the latest entity of a fitting class.
+
+Adjectives of origin right after a word (الضربة الإسرائيلية) are kept as ``origin="nisba"`` mentions;
+only the event component uses them, as the actor of the trigger they follow.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg_builder.gazetteer import load_gazetteer
+from kg_builder.normalise import match_key
+from kg_builder.nlp.components import make_entity_mention, token_forms
+from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon
+from kg_builder.nlp.mentions import EntityMention
+from kg_builder.resources import nlp_data_dir
+
+# Classes of places that are sites in their own right: a head of this kind followed by a town's
+# name is a new facility ("مطار دمشق الدولي"), not the town.
+FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+
+
+@cache
+def gazetteer_names(gazetteer_dir: str | None) -> PhraseTable:
+    """Every label of every gazetteer entry, as word tuples -> (kind, type, key)."""
+    table = PhraseTable()
+    gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else None)
+    for entry in gaz:
+        labels = {entry.label_ar, entry.label_en, *entry.alt_labels_ar, *entry.alt_labels_en}
+        for label in filter(None, labels):
+            words = tuple(match_key(label).split())
+            if words and not (len(words) == 1 and len(words[0]) < 2):
+                table.add(words, (entry.kind, entry.type, entry.key))
+    return table
+
+
+@cache
+def _word_set(filename: str) -> frozenset[str]:
+    path = nlp_data_dir() / filename
+    if not path.exists():
+        return frozenset()
+    return frozenset(match_key(r[0]) for r in _rows(path))
+
+
+@cache
+def _coref_table(lang: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+    path = nlp_data_dir() / f"coref_{lang}.tsv"
+    if not path.exists():
+        return {}
+    return {match_key(form): (kind, tuple(types.split(","))) for form, kind, types in _rows(path)}
+
+
+@cache
+def _nisba_table(lang: str) -> dict[str, str]:
+    path = nlp_data_dir() / f"nisba_{lang}.tsv"
+    if not path.exists():
+        return {}
+    table = {}
+    for adjective, key in _rows(path):
+        base = match_key(adjective)
+        for form in inflect(base, "noun", lang) | {"ال" + f for f in inflect(base, "noun", lang)}:
+            table[form] = key
+    return table
+
+
+class EntityFinder:
+    """Finds entity mentions in a Doc; one instance per pipeline, reused across documents."""
+
+    def __init__(self, lang: str, gazetteer_dir: str | None):
+        self.lang = lang
+        self.names = gazetteer_names(gazetteer_dir)
+        self.gazetteer = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else None)
+        self.lexicon = load_lexicon(lang)
+        self.stopwords = _word_set(f"stopwords_{lang}.txt")
+        self.coref = _coref_table(lang)
+        self.nisba = _nisba_table(lang)
+
+    def __call__(self, doc: Doc) -> Doc:
+        variants, norms = token_forms(doc)
+        mentions: list[EntityMention] = []
+        learned = PhraseTable()
+        covered = [False] * len(doc)
+
+        i = 0
+        while i < len(doc):
+            found = self._at(doc, variants, norms, i, learned)
+            if found:
+                for m in found:
+                    mentions.append(m)
+                end = max(m.end for m in found)
+                for k in range(i, end):
+                    covered[k] = True
+                i = end
+            else:
+                i += 1
+
+        # second pass: names learned from patterns anywhere in the article (a town named before
+        # its "بلدة X" introduction is still that town)
+        if learned.by_first:
+            for i in range(len(doc)):
+                if covered[i]:
+                    continue
+                hit = learned.match(variants, norms, i)
+                if hit:
+                    n, (kind, type_, name) = hit
+                    if not any(covered[i:i + n]):
+                        mentions.append(make_entity_mention(doc, i, i + n, kind, type_, None, "learned", name))
+                        for k in range(i, i + n):
+                            covered[k] = True
+
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        mentions.extend(self._corefs(doc, norms, variants, mentions, covered))
+        mentions.extend(self._nisbas(doc, variants, covered))
+        mentions.sort(key=lambda m: (m.start, -m.end))
+        doc._.entities = mentions
+        return doc
+
+    # -- pass 1 and 2: gazetteer names and head-noun patterns --------------------------------------
+    def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
+        hit = self.names.match(variants, norms, i)
+        if hit:
+            n, (kind, type_, key) = hit
+            return [make_entity_mention(doc, i, i + n, kind, type_, key, "gazetteer")]
+        head = self.lexicon.entity_heads.match(variants, norms, i)
+        if not head:
+            return []
+        n, (kind, type_, max_words, keep_head) = head
+        if kind == "skip":
+            return []
+        j = i + n
+        inner = self.names.match(variants, norms, j) if j < len(doc) else None
+        if inner:
+            m, (ikind, itype, ikey) = inner
+            inner_mention = make_entity_mention(doc, j, j + m, ikind, itype, ikey, "gazetteer")
+            if ikind == kind and not (kind == "place" and type_ in FACILITY_TYPES and itype not in FACILITY_TYPES):
+                # "ميليشيا حزب الله", "بريف دير الزور": the head is a descriptor of the known name
+                whole = make_entity_mention(doc, i, j + m, ikind, itype, ikey, "gazetteer")
+                return [whole]
+            if kind == "place" and type_ in FACILITY_TYPES:
+                # "مطار دمشق الدولي": a new facility, and the town it is named after
+                end = self._name_end(doc, norms, j + m, max(0, max_words - m), allow_first_stop=False)
+                facility = make_entity_mention(doc, i, end, kind, type_, None, "pattern")
+                return [facility, inner_mention]
+            return [inner_mention] if kind == ikind else []
+        end = self._name_end(doc, norms, j, max_words)
+        if end == j:
+            return []
+        if keep_head:
+            mention = make_entity_mention(doc, i, end, kind, type_, None, "pattern")
+        else:
+            name = " ".join(norms[j:end])
+            mention = make_entity_mention(doc, j, end, kind, type_, None, "pattern", name)
+            learned.add(tuple(norms[j:end]), (kind, type_, name))
+        return [mention]
+
+    def _is_name_word(self, tok, norm: str) -> bool:
+        if not norm or not tok.is_alpha or norm in self.stopwords:
+            return False
+        if self.lang == "ar" and norm[0] == "و" and len(norm) > 3 and norm[1:] not in self.stopwords:
+            # "وهجين": a coordinated next item, not part of this name ("ووادي" is rare enough)
+            return False
+        return True
+
+    def _name_end(self, doc, norms, j, max_words, allow_first_stop=True) -> int:
+        end = j
+        variants = [t._.variants for t in doc]
+        while end < len(doc) and end - j < max_words:
+            tok = doc[end]
+            if "\n" in tok.text or not self._is_name_word(tok, norms[end]):
+                break
+            if (self.lexicon.triggers.match(variants, norms, end) or self._is_cue(variants, norms, end)
+                    or self.lexicon.entity_heads.match(variants, norms, end)
+                    or self.names.match(variants, norms, end)):
+                break
+            end += 1
+        return end
+
+    def _is_cue(self, variants, norms, i) -> bool:
+        return any(table.match(variants, norms, i) for table in self.lexicon.cues.values())
+
+    # -- pass 3: definite descriptions --------------------------------------------------------------
+    def _corefs(self, doc, norms, variants, mentions, covered) -> list[EntityMention]:
+        if not self.coref:
+            return []
+        out = []
+        for i, tok in enumerate(doc):
+            if covered[i]:
+                continue
+            form = next((v for v in variants[i] if v in self.coref), None)
+            if form is None:
+                continue
+            kind, types = self.coref[form]
+            antecedent = None
+            for m in reversed(mentions):
+                if m.start >= i:
+                    continue
+                if m.kind == kind and m.type in types:
+                    antecedent = m
+                    break
+            if antecedent is None:
+                continue
+            out.append(make_entity_mention(doc, i, i + 1, kind, antecedent.type, antecedent.key, "coref",
+                                           antecedent.name))
+        return out
+
+    # -- adjectives of origin -------------------------------------------------------------------
+    def _nisbas(self, doc, variants, covered) -> list[EntityMention]:
+        out = []
+        for i in range(len(doc)):
+            if covered[i]:
+                continue
+            key = next((self.nisba[v] for v in variants[i] if v in self.nisba), None)
+            entry = self.gazetteer.get(key) if key else None
+            if entry is not None:
+                out.append(make_entity_mention(doc, i, i + 1, entry.kind, entry.type, entry.key, "nisba"))
+        return out
+
+
+@Language.factory("kgb_entities", default_config={"gazetteer_dir": None})
+def make_entities(nlp: Language, name: str, gazetteer_dir: str | None):
+    """Actors and places as ``doc._.entities`` (a list of :class:`EntityMention`)."""
+    return EntityFinder(nlp.lang, gazetteer_dir)

@@ -1,0 +1,406 @@
+"""The ``kgb_events`` component: event candidates with their roles, one sentence at a time.
+
+For each trigger (``triggers_<lang>.tsv``) in a sentence it decides:
+
+* **whether** it is an incident: not under a threat/plan/denial cue just before it, not in a
+  habitual sentence ("from time to time"), not an imperfect verb (يقصف: habitual or a state);
+* **the actor**: after a source cue (مصدره X، من قبل X); the antecedent of a relative pronoun
+  (الميليشيات التي استهدفت); the subject after the verb (Arabic VSO: قصفت الميليشيات) or before it
+  (SVO); after a noun trigger, its genitive or ل-phrase (قصف للميليشيات، غارات التحالف) or an
+  adjective of origin (الضربة الإسرائيلية); a light verb (شن، نفذ) lends its subject to the noun;
+* **the target**: after على/ضد/استهدف, or the object after the verb; with تعرض X لـ the subject;
+  facilities attacked (bases, fields) are targets and locations, towns only locations;
+* **where, when, how many, with what**: places, the nearest date, casualty cues with a number,
+  weapon words, all in the sentence; the source that reports the sentence (قال المرصد، بحسب X).
+
+Merging the repeated mentions of one incident is :mod:`kg_builder.resolve`'s job.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg_builder.model import EVENT_TYPE_OF
+from kg_builder.normalise import match_key
+from kg_builder.nlp.components import token_forms
+from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
+from kg_builder.nlp.mentions import EntityMention, EventCandidate
+from kg_builder.resources import nlp_data_dir
+
+CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
+# prepositions that make the next name an object, not a subject (a particle like إن does not)
+PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
+                "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
+                "near", "against", "into", "toward", "towards"}
+RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
+FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+# a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
+POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
+                     "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
+                     "صفوف", "دوريه", "دوريات", "رتل", "ارتال", "قافله", "مخازن", "مخزن", "عسكريه",
+                     "عسكري", "اهداف", "هدف", "منشات", "positions", "position", "bases", "targets",
+                     "of", "the", "a", "an"}
+WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
+    ({"chemical"}, "Chemical weapon"),
+    ({"suicide_bomb", "car_bomb"}, "Suicide bomb"),
+    ({"aircraft", "drone"}, "Air/drone strike"),
+    ({"ied", "landmine"}, "Remote explosive/landmine/IED"),
+    ({"grenade"}, "Grenade"),
+    ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
+)
+VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+
+
+@cache
+def _prepositions(lang: str) -> frozenset[str]:
+    path = nlp_data_dir() / f"stopwords_{lang}.txt"
+    return frozenset(match_key(r[0]) for r in _rows(path)) if path.exists() else frozenset()
+
+
+class EventFinder:
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.lex: Lexicon = load_lexicon(lang)
+        self.stop = _prepositions(lang)
+
+    # ------------------------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        variants, norms = token_forms(doc)
+        ents = [m for m in (doc._.entities or []) if m.origin != "nisba"]
+        nisbas = [m for m in (doc._.entities or []) if m.origin == "nisba"]
+        events: list[EventCandidate] = []
+        last_claimants: list[EntityMention] = []
+        for s_index, sent in enumerate(doc.sents):
+            s, e = sent.start, sent.end
+            ctx = _Sentence(self, doc, variants, norms, s, e, ents, nisbas)
+            claimants = ctx.claimants()
+            if not claimants and ctx.starts_with_cue("continue"):
+                claimants = last_claimants
+            last_claimants = claimants or ([] if ctx.has_cue("report") else last_claimants)
+            found = ctx.events(s_index)
+            for ev in found:
+                ev.claimants = list(claimants)
+            if not found:
+                # "وأدى الهجوم لإصابة خمسة عناصر" has a trigger; a bare toll sentence goes to the last event
+                killed, injured, kv, iv = ctx.casualties(s, e)
+                if events and (killed is not None or injured is not None) and s_index - events[-1].sentence_index <= 2:
+                    prev = events[-1]
+                    prev.killed = _min(prev.killed, killed)
+                    prev.injured = _min(prev.injured, injured)
+            events.extend(found)
+        doc._.events = events
+        return doc
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+class _Sentence:
+    """Role finding inside one sentence (token range ``[s, e)``)."""
+
+    def __init__(self, finder: EventFinder, doc, variants, norms, s, e, ents, nisbas):
+        self.f, self.doc, self.variants, self.norms = finder, doc, variants, norms
+        self.s, self.e = s, e
+        self.all_ents = [m for m in ents if s <= m.start and m.end <= e]
+        # sources (monitors, outlets) report events; they are never a party to them
+        self.ents = [m for m in self.all_ents if m.type != "Source"]
+        self.nisbas = [m for m in nisbas if s <= m.start < e]
+        self.lang = finder.lang
+
+    # -- cue helpers ---------------------------------------------------------------------------
+    def cue_at(self, group: str, i: int) -> int:
+        table = self.f.lex.cues.get(group)
+        if table is None or i >= self.e:
+            return 0
+        hit = table.match(self.variants, self.norms, i)
+        return hit[0] if hit else 0
+
+    def has_cue(self, group: str, start: int | None = None, end: int | None = None) -> bool:
+        return any(self.cue_at(group, i) for i in range(start if start is not None else self.s,
+                                                         end if end is not None else self.e))
+
+    def starts_with_cue(self, group: str) -> bool:
+        for i in range(self.s, min(self.s + 3, self.e)):
+            if self.cue_at(group, i):
+                return True
+        return False
+
+    def clause_bounds(self, i: int) -> tuple[int, int]:
+        a = i
+        while a > self.s and self.doc[a - 1].text not in CLAUSE_PUNCT:
+            a -= 1
+        b = i
+        while b < self.e and self.doc[b].text not in CLAUSE_PUNCT:
+            b += 1
+        return a, b
+
+    def mention_starting(self, start: int, end: int, kinds=("actor", "place"), skip_positions=True,
+                         include_sources=False):
+        """The first mention starting in [start, end), allowing position words before it."""
+        i = start
+        limit = end
+        pool = self.all_ents if include_sources else self.ents
+        while i < min(limit, self.e):
+            for m in pool:
+                if m.start == i and m.kind in kinds:
+                    return m
+            norm = self.norms[i]
+            if skip_positions and (norm in POSITION_WORDS_AR or any(v in POSITION_WORDS_AR for v in self.variants[i])):
+                limit += 1  # position words do not count against the distance
+            elif self.doc[i].text in CLAUSE_PUNCT or norm in self.f.stop:
+                if norm not in ("من",) or self.lang != "ar":
+                    return None
+            i += 1
+        return None
+
+    def prepositional(self, m: EntityMention) -> bool:
+        """The mention's first word carries a preposition (بـ، لـ، كـ) or follows one."""
+        tok_norm = self.norms[m.start]
+        variants = self.variants[m.start]
+        if self.lang == "ar" and len(variants) > 1 and tok_norm[:1] in ("ب", "ل", "ك") and not tok_norm.startswith("ال"):
+            return True
+        if self.lang == "ar" and tok_norm.startswith(("وب", "ول", "فب", "فل")) and len(variants) > 1:
+            return True
+        return m.start > self.s and self.norms[m.start - 1] in PREPOSITIONS
+
+    # -- the parts of an event -------------------------------------------------------------------
+    def triggers(self) -> list[tuple[int, int, TriggerMatch]]:
+        out, i = [], self.s
+        while i < self.e:
+            hit = self.f.lex.triggers.match(self.variants, self.norms, i)
+            inside = any(m.start <= i < m.end and m.origin != "coref" for m in self.ents)
+            if hit and not inside:
+                n, match = hit
+                out.append((i, i + n, match))
+                i += n
+            else:
+                i += 1
+        return out
+
+    def claimants(self) -> list[EntityMention]:
+        out = []
+        for i in range(self.s, self.e):
+            n = self.cue_at("report", i)
+            if not n:
+                continue
+            after = self.mention_starting(i + n, i + n + 4, kinds=("actor",), skip_positions=False,
+                                         include_sources=True)
+            if after is None:
+                # SVO reporting: "المرصد ذكر"
+                before = [m for m in self.all_ents if m.kind == "actor" and i - 3 <= m.end <= i]
+                after = before[-1] if before else None
+            if after is not None and after not in out:
+                out.append(after)
+        return out
+
+    def casualties(self, start: int, end: int):
+        killed = injured = None
+        kv = iv = False
+        quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
+        i = start
+        while i < end:
+            hit = self.f.lex.casualties.match(self.variants, self.norms, i)
+            if not hit:
+                i += 1
+                continue
+            n, group = hit
+            near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i) or (q.start <= i < q.end)]
+            if near:
+                q = min(near, key=lambda q: abs(q.start - i))
+                if q.value is not None:
+                    if group == "killed":
+                        killed = _min(killed, q.value)
+                    else:
+                        injured = _min(injured, q.value)
+                elif q.vague:
+                    kv, iv = (True, iv) if group == "killed" else (kv, True)
+            i += n
+        return killed, injured, kv, iv
+
+    def weapons(self, start: int, end: int) -> set[str]:
+        out, i = set(), start
+        while i < end:
+            hit = self.f.lex.weapons.match(self.variants, self.norms, i)
+            if hit:
+                out.add(hit[1])
+                i += hit[0]
+            else:
+                i += 1
+        return out
+
+    # -- events -----------------------------------------------------------------------------------
+    def events(self, s_index: int) -> list[EventCandidate]:
+        trigs = self.triggers()
+        used = set()
+        out = []
+        for k, (t0, t1, match) in enumerate(trigs):
+            if k in used:
+                continue
+            trig = match.trigger
+            verb_pos, verb_match = (t0, match) if trig.pos == "verb" else (None, None)
+            # a light verb (شن، نفذ، تعرض) or the verb a noun trigger is the instrument of (ردت ... برشقات)
+            head_k = k
+            if trig.light or trig.respond or trig.pos == "verb":
+                nxt = next(((j, tr) for j, tr in enumerate(trigs) if j > k and tr[0] - t1 <= 6
+                            and tr[2].trigger.pos == "noun" and not tr[2].trigger.light), None)
+                if nxt is not None:
+                    j, (n0, n1, nmatch) = nxt
+                    if trig.light or trig.respond or self.norms[n0][:1] in ("ب", "ل"):
+                        used.add(j)
+                        head_k = j
+                elif trig.light and not trig.respond:
+                    continue
+            _, _, head_match = trigs[head_k]
+            head = head_match.trigger
+            if verb_match is not None and verb_match.imperfect:
+                continue
+            if self.is_irrealis(t0):
+                continue
+            ev = self.build(s_index, trigs[head_k], verb_pos, trig)
+            if ev is not None:
+                out.append(ev)
+                used.add(k)
+        return out
+
+    def is_irrealis(self, t0: int) -> bool:
+        a, _ = self.clause_bounds(t0)
+        window = range(max(self.s, t0 - 5, a - 3), t0)
+        return any(self.cue_at("irrealis", i) for i in window) or self.has_cue("habitual")
+
+    def build(self, s_index, head_trig, verb_pos, verb_trig) -> EventCandidate | None:
+        t0, t1, match = head_trig
+        trig = match.trigger
+        undergo = verb_trig.undergo
+        anchor = verb_pos if verb_pos is not None else t0
+        a, b = self.clause_bounds(anchor)
+        actor = self.find_actor(anchor, verb_pos, t0, t1, a, b)
+        targets = self.find_targets(anchor, verb_pos, t1, actor, b)
+        if undergo:
+            subject = self.subject(verb_pos, a, kinds=("actor", "place")) if verb_pos is not None else None
+            if subject is not None:
+                targets = [subject] + [m for m in targets if m is not subject]
+                if actor is subject:
+                    actor = self.cue_actor(t1)
+        actors = [actor] if actor is not None else []
+        if actor is not None:
+            targets = [m for m in targets if m.name != actor.name]
+        locations = [m for m in self.ents if m.kind == "place" and m not in actors]
+        # places only as locations unless they are facilities attacked
+        targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
+        weapons = self.weapons(self.s, self.e)
+        if trig.weapon:
+            weapons.add(trig.weapon)
+        sub = self.sub_event_type(trig, weapons, actors, targets)
+        killed, injured, kv, iv = self.casualties(self.s, self.e)
+        date = self.nearest_date(t0)
+        definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
+        ev = EventCandidate(
+            sub_event_type=sub, trigger_start=t0, trigger_end=t1,
+            sentence_start_char=self.doc[self.s].idx,
+            sentence_end_char=self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text),
+            sentence_index=s_index, actors=actors, targets=targets, locations=locations,
+            killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
+            date=date, responds=verb_trig.respond or self.has_cue("respond"),
+            anaphoric=definite and not actors and not targets,
+        )
+        if not (actors or targets or locations) and not ev.anaphoric:
+            return None
+        ev.confidence = round(min(0.95, 0.35 + 0.15 * bool(actors) + 0.15 * bool(targets)
+                                  + 0.1 * bool(locations) + 0.1 * bool(date and date.value)
+                                  + 0.1 * (verb_pos is not None)), 2)
+        return ev
+
+    def cue_actor(self, t1: int) -> EntityMention | None:
+        for i in range(self.s, self.e):
+            n = self.cue_at("actor_after", i)
+            if n:
+                m = self.mention_starting(i + n, i + n + 3, kinds=("actor",))
+                if m is not None:
+                    return m
+        return None
+
+    def subject(self, verb_pos: int, clause_start: int, kinds=("actor",)) -> EntityMention | None:
+        # relative clause: "الميليشيات الإيرانية التي استهدفت"
+        if verb_pos - 1 >= self.s and self.norms[verb_pos - 1] in RELATIVE_PRONOUNS:
+            before = [m for m in self.ents if m.kind == "actor" and verb_pos - 5 <= m.end <= verb_pos - 1]
+            if before:
+                return before[-1]
+            before = [m for m in self.ents if verb_pos - 5 <= m.end <= verb_pos - 1]
+            return before[-1] if before else None
+        if self.lang == "ar":
+            after = self.mention_starting(verb_pos + 1, verb_pos + 4, kinds=kinds, skip_positions=False)
+            if after is not None and not self.prepositional(after):
+                return after
+        before = [m for m in self.ents if m.kind in kinds and clause_start <= m.start and m.end <= verb_pos
+                  and not self.prepositional(m)]
+        return before[-1] if before else None
+
+    def find_actor(self, anchor, verb_pos, t0, t1, a, b) -> EntityMention | None:
+        m = self.cue_actor(t1)
+        if m is not None:
+            return m
+        if verb_pos is not None:
+            m = self.subject(verb_pos, a)
+            if m is not None:
+                return m
+        # noun trigger: genitive or ل-phrase right after it, or an adjective of origin
+        for n in self.nisbas:
+            if t1 <= n.start <= t1 + 2:
+                return n
+        m = self.mention_starting(t1, t1 + 4, kinds=("actor",), skip_positions=False)
+        if m is not None and (not self.prepositional(m) or self.norms[m.start][:1] == "ل"):
+            return m
+        return None
+
+    def find_targets(self, anchor, verb_pos, t1, actor, clause_end) -> list[EntityMention]:
+        out: list[EntityMention] = []
+        start = min(anchor, t1)
+        for i in range(start, min(self.e, t1 + 12)):
+            n = self.cue_at("target_after", i)
+            if n:
+                m = self.mention_starting(i + n, i + n + 3)
+                if m is not None and m is not actor and m not in out:
+                    out.append(m)
+                    # "على مواقع تمركز الميليشيات الإيرانية وقوات النظام": coordinated targets
+                    nxt = self.mention_starting(m.end, m.end + 2)
+                    if nxt is not None and nxt.kind == m.kind and nxt is not actor and self.norms[nxt.start].startswith("و"):
+                        out.append(nxt)
+        if verb_pos is not None and not out:
+            after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
+            m = self.mention_starting(after_subject, after_subject + 3)
+            if m is not None and m is not actor and not self.prepositional(m):
+                out.append(m)
+        return out
+
+    def sub_event_type(self, trig, weapons, actors, targets) -> str:
+        sub = trig.sub_event_type
+        if trig.generic or sub in ("Shelling/artillery/missile attack", "Armed clash"):
+            for needed, chosen in WEAPON_PRECEDENCE:
+                if weapons & needed:
+                    sub = chosen
+                    break
+        if sub in ("Non-state actor overtakes territory",) and actors and actors[0].type == "StateForces":
+            sub = "Government regains territory"
+        if EVENT_TYPE_OF[sub] in VIOLENT and targets and all(t.type == "Civilians" for t in targets):
+            sub = "Attack"
+        return sub
+
+    def nearest_date(self, t0):
+        dates = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision]
+        if not dates:
+            return None
+        return min(dates, key=lambda d: abs(d.start - t0))
+
+
+@Language.factory("kgb_events")
+def make_events(nlp: Language, name: str):
+    """Event candidates as ``doc._.events`` (a list of :class:`EventCandidate`)."""
+    return EventFinder(nlp.lang)

@@ -1,0 +1,210 @@
+"""Read the extractor's lexicons (data files in ``kg_builder/nlp/data``) into lookup tables.
+
+Each lexicon is a tab-separated file an analyst can extend without Python: one entry a line,
+``#`` comments. Forms are written the way :func:`kg_builder.normalise.match_key` writes them; this
+module adds the inflections (verb conjugations, plural and feminine endings, attached pronouns), so
+one line "قصف verb ..." matches قصفت، قصفوا، يقصف، وقصفها.
+
+The tables key on tuples of normalised words; multiword entries ("عبوه ناسفه") are matched token by
+token by :class:`PhraseTable`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kg_builder.normalise import match_key
+from kg_builder.resources import nlp_data_dir
+
+# Inflections added to a lexicon form, for Arabic. Verbs: imperfect prefixes (ي ت ن ا), perfect and
+# imperfect suffixes, then an attached object pronoun. Nouns: feminine/plural/dual/nisba endings, the
+# accusative tanwin alef (هجوما), then a possessive pronoun.
+_VERB_PREFIXES = ("", "ي", "ت", "ن", "ا")
+_VERB_SUFFIXES = ("", "ت", "وا", "و", "ا", "تا", "ن", "نا", "تم", "ون", "ان", "ين")
+_PRONOUNS = ("", "ه", "ها", "هم", "هما", "كم", "نا")
+_NOUN_SUFFIXES = ("", "ا", "ه", "ات", "ين", "ان", "ي", "يه", "يا", "يات", "يين", "تين", "تان")
+_NOUN_PRONOUNS = ("", "ه", "ها", "هم")
+_EN_VERB_SUFFIXES = ("", "s", "ed", "d", "ing", "es")
+_EN_NOUN_SUFFIXES = ("", "s", "es")
+
+
+def _rows(path: Path) -> list[list[str]]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for raw in f:
+            line = raw.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            rows.append([c.strip() for c in line.split("\t")])
+    return rows
+
+
+def _key_words(form: str) -> tuple[str, ...]:
+    return tuple(match_key(form).split())
+
+
+def _conjugate(verb: str, prefix: str) -> str:
+    """Perfect stem + imperfect prefix: a verb written with a leading alef drops it (استهدف -> يستهدف,
+    اطلق -> يطلق, اعتقل -> يعتقل)."""
+    if prefix and verb.startswith("ا"):
+        return prefix + verb[1:]
+    return prefix + verb
+
+
+def inflect(word: str, pos: str, lang: str) -> set[str]:
+    """Surface forms of one normalised lexicon word.
+
+    >>> sorted(inflect("قصف", "verb", "ar"))[:3]
+    ['اقصف', 'اقصفا', 'اقصفان']
+    >>> "غارات" in inflect("غاره", "noun", "ar")
+    True
+    """
+    if lang != "ar":
+        suffixes = _EN_VERB_SUFFIXES if pos == "verb" else _EN_NOUN_SUFFIXES
+        forms = {word + s for s in suffixes}
+        if word.endswith("e"):
+            forms |= {word[:-1] + s for s in ("ing", "ed")}
+        if word.endswith("y"):
+            forms.add(word[:-1] + "ies")
+        return forms
+    if pos == "verb":
+        return {_conjugate(word, p) + s + o for p in _VERB_PREFIXES for s in _VERB_SUFFIXES for o in _PRONOUNS}
+    stems = {word}
+    if word.endswith("ه") and len(word) > 2:
+        stems.add(word[:-1])           # غاره -> غار + ات / ت+pronoun (غارته)
+    forms = set()
+    for stem in stems:
+        for s in _NOUN_SUFFIXES:
+            for o in _NOUN_PRONOUNS:
+                forms.add(stem + s + o)
+        if stem != word:
+            forms |= {stem + "ت" + o for o in _NOUN_PRONOUNS if o}
+    return forms
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One event trigger entry, as written in ``triggers_<lang>.tsv``."""
+
+    form: str
+    pos: str
+    sub_event_type: str
+    weapon: str | None = None
+    light: bool = False
+    undergo: bool = False
+    respond: bool = False
+    generic: bool = False
+
+
+@dataclass(frozen=True)
+class TriggerMatch:
+    trigger: Trigger
+    imperfect: bool        # the verb was matched with an imperfect prefix (يقصف): habitual or state
+    length: int            # number of tokens
+
+
+@dataclass
+class PhraseTable:
+    """Multiword lookup: first word -> list of (word tuple, value), longest first."""
+
+    by_first: dict[str, list[tuple[tuple[str, ...], object]]] = field(default_factory=dict)
+
+    def add(self, words: tuple[str, ...], value: object) -> None:
+        bucket = self.by_first.setdefault(words[0], [])
+        bucket.append((words, value))
+        bucket.sort(key=lambda item: -len(item[0]))
+
+    def match(self, variants: list[tuple[str, ...]], norms: list[str], i: int) -> tuple[int, object] | None:
+        """Longest entry starting at token ``i``.
+
+        ``variants[i]`` are token i's forms with clitics stripped (only the first word of a phrase
+        may carry و/ب/ل/ال...), ``norms[k]`` the plain normalised form of each following token."""
+        for first in variants[i]:
+            for words, value in self.by_first.get(first, ()):
+                n = len(words)
+                if i + n > len(norms):
+                    continue
+                if all(words[k] == norms[i + k] for k in range(1, n)):
+                    return n, value
+        return None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every lexicon of one language, ready for lookups."""
+
+    lang: str
+    triggers: PhraseTable
+    cues: dict[str, PhraseTable]
+    casualties: PhraseTable
+    weapons: PhraseTable
+    entity_heads: PhraseTable
+
+
+def _phrase_table(entries, pos="noun", lang="ar", inflect_last=True) -> PhraseTable:
+    table = PhraseTable()
+    for form, value in entries:
+        words = _key_words(form)
+        if not words:
+            continue
+        if inflect_last and len(words) == 1:
+            for surface in inflect(words[0], pos, lang):
+                table.add((surface,), value)
+        else:
+            # multiword: inflect the first word only (قذائف مدفعيه / قذيفه مدفعيه are separate lines)
+            heads = inflect(words[0], pos, lang) if inflect_last else {words[0]}
+            for head in heads:
+                table.add((head,) + words[1:], value)
+    return table
+
+
+def _options(text: str) -> dict[str, str]:
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, value = part.partition("=")
+        out[key] = value or "yes"
+    return out
+
+
+@cache
+def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
+    """Load all lexicons of ``lang`` (``"ar"`` or ``"en"``) from the data folder, once per process."""
+    d = directory or nlp_data_dir()
+
+    triggers = PhraseTable()
+    for row in _rows(d / f"triggers_{lang}.tsv"):
+        form, pos, sub = row[0], row[1], row[2]
+        opts = _options(row[3] if len(row) > 3 else "")
+        trig = Trigger(form=form, pos=pos, sub_event_type=sub, weapon=opts.get("weapon"),
+                       light="light" in opts, undergo="undergo" in opts, respond="respond" in opts,
+                       generic="generic" in opts)
+        words = _key_words(form)
+        if len(words) == 1 and pos == "verb" and lang == "ar":
+            for p in _VERB_PREFIXES:
+                for s in _VERB_SUFFIXES:
+                    for o in _PRONOUNS:
+                        surface = _conjugate(words[0], p) + s + o
+                        triggers.add((surface,), TriggerMatch(trig, imperfect=bool(p), length=1))
+        else:
+            heads = inflect(words[0], pos, lang)
+            for head in heads:
+                triggers.add((head,) + words[1:], TriggerMatch(trig, imperfect=False, length=len(words)))
+        # the bare form itself is always perfect/neutral (ضرب is a verb and a noun: keep it neutral)
+        triggers.add(words, TriggerMatch(trig, imperfect=False, length=len(words)))
+
+    cues: dict[str, PhraseTable] = {}
+    for group, form in _rows(d / f"cues_{lang}.tsv"):
+        cues.setdefault(group, PhraseTable()).add(_key_words(form), group)
+
+    casualties = _phrase_table(((f, g) for g, f in _rows(d / f"casualties_{lang}.tsv")), lang=lang,
+                               inflect_last=False)
+    weapons = _phrase_table(((f, w) for w, f in _rows(d / f"weapons_{lang}.tsv")), lang=lang)
+
+    heads = PhraseTable()
+    for row in _rows(d / f"entity_heads_{lang}.tsv"):
+        opts = _options(row[3] if len(row) > 3 else "")
+        heads.add(_key_words(row[0]), (row[1], row[2], int(opts.get("max", "2")), opts.get("keep_head", "yes") != "no"))
+    return Lexicon(lang=lang, triggers=triggers, cues=cues, casualties=casualties, weapons=weapons,
+                   entity_heads=heads)

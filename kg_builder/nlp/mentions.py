@@ -1,0 +1,70 @@
+"""What the spaCy components find, as plain records on the ``Doc`` (``doc._.entities``, ...).
+
+These records are spaCy-side: token indices into the Doc plus character offsets into the article's
+original text. :mod:`kg_builder.extract` turns them into the stage records of :mod:`kg_builder.model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EntityMention:
+    """A name in the text that denotes an actor or a place."""
+
+    start: int                 # token index (inclusive)
+    end: int                   # token index (exclusive)
+    start_char: int
+    end_char: int
+    text: str
+    kind: str                  # "actor" | "place"
+    type: str                  # ontology class local name
+    key: str | None            # gazetteer key when known, else None (minted by resolve from ``name``)
+    name: str                  # normalised name, the identity of an entity no gazetteer lists
+    origin: str                # "gazetteer" | "pattern" | "learned" | "coref" | "nisba"
+
+
+@dataclass
+class Quantity:
+    """A number in the text (token span), with its value or a flag that it was vague."""
+
+    start: int
+    end: int
+    value: int | None
+    vague: bool = False
+
+
+@dataclass
+class DateRef:
+    """A date expression resolved against the publication date."""
+
+    start: int
+    end: int
+    value: str | None
+    precision: str | None
+
+
+@dataclass
+class EventCandidate:
+    """One event as found in one sentence, before events of the same incident are merged."""
+
+    sub_event_type: str
+    trigger_start: int
+    trigger_end: int
+    sentence_start_char: int
+    sentence_end_char: int
+    sentence_index: int
+    actors: list[EntityMention] = field(default_factory=list)
+    targets: list[EntityMention] = field(default_factory=list)
+    locations: list[EntityMention] = field(default_factory=list)
+    killed: int | None = None
+    injured: int | None = None
+    killed_vague: bool = False
+    injured_vague: bool = False
+    weapons: set[str] = field(default_factory=set)
+    date: DateRef | None = None
+    claimants: list[EntityMention] = field(default_factory=list)
+    responds: bool = False
+    anaphoric: bool = False    # "the attack" with no roles of its own: the incident told before
+    confidence: float = 0.5

@@ -1,0 +1,131 @@
+"""Resolve: one event per incident, responses linked, claims gathered.
+
+An article tells an incident more than once: in the lead, again in the body, once more through a
+second source. :func:`resolve` merges those event records into one, keeping all their evidence and
+all their claimants; the toll of a merged event is the lowest any claim gives (the guidelines' rule
+for conflicting sources), while each :class:`~kg_builder.model.Claim` keeps its own figures.
+It then links responses (رداً على، ردّت) to the event they answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kg_builder.model import EVENT_TYPE_OF, Claim, Event, Extraction
+
+VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+# When two records of one incident disagree on the sub-event type, the more specific wins
+# (ACLED precedence: an air strike over shelling, shelling over a generic clash).
+SPECIFICITY = (
+    "Chemical weapon", "Suicide bomb", "Air/drone strike", "Remote explosive/landmine/IED", "Grenade",
+    "Shelling/artillery/missile attack", "Non-state actor overtakes territory", "Government regains territory",
+    "Abduction/forced disappearance", "Attack", "Armed clash",
+)
+
+
+def _family(e: Event) -> str:
+    t = EVENT_TYPE_OF[e.sub_event_type]
+    return "violent" if t in VIOLENT else t
+
+
+def _min(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _dates_conflict(a: Event, b: Event) -> bool:
+    if a.date and b.date and a.date_precision == "day" and b.date_precision == "day":
+        return a.date != b.date
+    return False
+
+
+def same_incident(a: Event, b: Event) -> bool:
+    """Do two event records of one article tell the same incident?
+
+    Same family of event, no contradicting day, no contradicting actors, and something in common:
+    a target, or a place together with the actor (or with no actor said on one side)."""
+    if _family(a) != _family(b) or _dates_conflict(a, b):
+        return False
+    if (a.responds_to is None) != (b.responds_to is None):
+        return False
+    actors_a, actors_b = set(a.actors), set(b.actors)
+    if actors_a and actors_b and not actors_a & actors_b:
+        return False
+    shared_actor = bool(actors_a & actors_b)
+    shared_target = bool(set(a.targets) & set(b.targets))
+    shared_place = bool(set(a.locations) & set(b.locations))
+    # the attacker of one is the target of the other: two sides of an exchange, not one record
+    if (actors_a & set(b.targets)) or (actors_b & set(a.targets)):
+        return False
+    if shared_target:
+        return True
+    if shared_place and (shared_actor or not actors_a or not actors_b):
+        return True
+    if shared_actor and (not a.locations or not b.locations) and (not a.targets or not b.targets):
+        return True
+    return False
+
+
+def _more_specific(a: str, b: str) -> str:
+    rank = {s: i for i, s in enumerate(SPECIFICITY)}
+    return a if rank.get(a, 99) <= rank.get(b, 99) else b
+
+
+def merge(a: Event, b: Event) -> Event:
+    """One record out of two records of one incident (``a`` told first)."""
+
+    def union(x, y):
+        return tuple(dict.fromkeys(x + y))
+
+    claims = {}
+    for c in a.claims + b.claims:
+        old = claims.get(c.claimant)
+        claims[c.claimant] = c if old is None else Claim(
+            claimant=c.claimant, killed=_min(old.killed, c.killed), injured=_min(old.injured, c.injured),
+            evidence=union(old.evidence, c.evidence))
+    return replace(
+        a,
+        sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type)
+        if _family(a) == "violent" else a.sub_event_type,
+        actors=union(a.actors, b.actors), targets=union(a.targets, b.targets),
+        locations=union(a.locations, b.locations),
+        date=a.date if a.date else b.date,
+        date_precision=a.date_precision if a.date else b.date_precision,
+        killed=_min(a.killed, b.killed), injured=_min(a.injured, b.injured),
+        killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
+        weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),
+        claims=tuple(claims.values()),
+        confidence=round(min(0.98, max(a.confidence, b.confidence) + 0.05), 2),
+        evidence=union(a.evidence, b.evidence),
+        refers_back=False,
+    )
+
+
+def resolve(extraction: Extraction) -> Extraction:
+    """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
+    merged: list[Event] = []
+    for ev in extraction.events:
+        if ev.refers_back and merged and _family(merged[-1]) == _family(ev):
+            merged[-1] = merge(merged[-1], ev)
+            continue
+        for k, prev in enumerate(merged):
+            if same_incident(prev, ev):
+                merged[k] = merge(prev, ev)
+                break
+        else:
+            merged.append(ev)
+    # an event told only as "the attack", with nothing else, that nothing took in: not an event
+    merged = [e for e in merged if e.actors or e.targets or e.locations]
+
+    renamed = {id(e): f"e{i}" for i, e in enumerate(merged, start=1)}
+    out: list[Event] = []
+    for i, ev in enumerate(merged):
+        responds_to = None
+        if ev.responds_to is not None:
+            earlier = merged[:i]
+            answered = next((p for p in reversed(earlier)
+                             if set(p.actors) & set(ev.targets) or set(p.targets) & set(ev.actors)), None)
+            responds_to = renamed[id(answered)] if answered is not None else None
+        out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
+    used = {k for e in out for k in e.actors + e.targets + e.locations + tuple(c.claimant for c in e.claims)}
+    entities = tuple(e for e in extraction.entities if e.key in used or e.in_gazetteer)
+    return replace(extraction, events=tuple(out), entities=entities)
