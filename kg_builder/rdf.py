@@ -202,6 +202,58 @@ def decimal_literal(value: float) -> Literal:
     return Literal(text, datatype=XSD_DECIMAL)
 
 
+def iri_term(iri: str) -> NamedNode:
+    """An IRI as a term (raises ValueError when it is not a valid IRI).
+
+    >>> iri_term("https://w3id.org/kg-builder/id/place/al-omar-field").value
+    'https://w3id.org/kg-builder/id/place/al-omar-field'
+    """
+    return NamedNode(iri)
+
+
+def string_literal(text: str, lang: str | None = None) -> Literal:
+    """A plain string, or a language-tagged one.
+
+    >>> print(string_literal('حقل "العمر"', "ar"))
+    "حقل \\"العمر\\""@ar
+    """
+    return Literal(text, language=lang) if lang else Literal(text)
+
+
+def integer_literal(value: int) -> Literal:
+    """An xsd:integer.
+
+    >>> integer_literal(7).datatype.value
+    'http://www.w3.org/2001/XMLSchema#integer'
+    """
+    return Literal(int(value))
+
+
+def typed_literal(text: str, datatype_iri: str) -> Literal:
+    """A literal with an explicit datatype (raises ValueError on an invalid datatype IRI).
+
+    >>> typed_literal("2018", XSD + "gYear").datatype.value
+    'http://www.w3.org/2001/XMLSchema#gYear'
+    """
+    return Literal(text, datatype=NamedNode(datatype_iri))
+
+
+def boolean_literal(value: bool) -> Literal:
+    """An xsd:boolean."""
+    return Literal(bool(value))
+
+
+def decimal_text_literal(text: str) -> Literal:
+    """An xsd:decimal from its lexical form, checked (no exponent, no NaN).
+
+    >>> decimal_text_literal("0.75").value
+    '0.75'
+    """
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        raise ValueError(f"not a decimal number: {text!r}")
+    return Literal(text, datatype=XSD_DECIMAL)
+
+
 def _datetime_literal(value: str | _dt.datetime) -> Literal:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
