@@ -347,16 +347,17 @@ def _entity_quads(entity: Entity, add) -> None:
         add(node, RDF_TYPE, kgb(entity.kind.capitalize()))
     add(node, SKOS_PREF_LABEL, _label(entity.label_en, "en"))
     add(node, SKOS_PREF_LABEL, _label(entity.label_ar, "ar"))
-    if entity.lat is not None and entity.lon is not None:
-        add(node, _n(WGS + "lat"), decimal_literal(entity.lat))
-        add(node, _n(WGS + "long"), decimal_literal(entity.lon))
-        if not entity.in_gazetteer:
-            # Gazetteer places already carry their geometry in the gazetteer graph; a second geometry node
-            # here would give them two. New places get theirs from us.
-            geometry = _n(node.value + "#geometry")
-            add(node, _n(GEO + "hasGeometry"), geometry)
-            wkt = f"POINT({decimal_literal(entity.lon).value} {decimal_literal(entity.lat).value})"
-            add(geometry, _n(GEO + "asWKT"), Literal(wkt, datatype=_n(GEO + "wktLiteral")))
+    # Coordinates only for places the gazetteer does not know. A gazetteer place has its own in the
+    # gazetteer graph, and ours, rebuilt from a float, may be written differently ("40.50" vs "40.5"):
+    # two distinct literals would break "one wgs:lat" (shapes.ttl). Labels have no such problem (strings
+    # round-trip exactly), so they are repeated for gazetteer entries to keep article graphs readable alone.
+    if entity.lat is not None and entity.lon is not None and not entity.in_gazetteer:
+        lat, lon = decimal_literal(entity.lat), decimal_literal(entity.lon)
+        add(node, _n(WGS + "lat"), lat)
+        add(node, _n(WGS + "long"), lon)
+        geometry = _n(node.value + "#geometry")
+        add(node, _n(GEO + "hasGeometry"), geometry)
+        add(geometry, _n(GEO + "asWKT"), Literal(f"POINT({lon.value} {lat.value})", datatype=_n(GEO + "wktLiteral")))
 
 
 def _evidence_quads(owner: NamedNode, base: str, spans: tuple[Span, ...], add) -> None:

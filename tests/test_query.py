@@ -177,7 +177,7 @@ def test_who_attacked_whom(store):
     assert table.columns == ["actorLabel", "targetLabel", "events", "actor", "target"]
     rows = {(r[3], r[4]): (r[0], r[1], r[2]) for r in plain(table)}
     assert rows == {
-        (entity_iri(MILITIAS), entity_iri(OMAR_BASE)): ("Iran-backed militias", "US base at al-Omar field", 1),
+        (entity_iri(MILITIAS), entity_iri(OMAR_BASE)): ("Iran-backed militias", "al-Omar field base", 1),
         (entity_iri(US_FORCES), entity_iri(MILITIAS)): ("US forces", "Iran-backed militias", 1),
         # no English label: the Arabic one
         (entity_iri(GUNMEN), entity_iri(ZAMLAT_FIELD)): ("مسلحون مجهولون", "حقل زملة المهر", 1),
@@ -219,7 +219,7 @@ def test_attacks_on_place_default_finds_the_al_omar_event(store):
     (row,) = plain(table)
     assert row[0] == entity_iri(OMAR_FIELD)
     assert row[1] == "2018-06-18"
-    assert row[3] == "Iran-backed militias" and row[4] == "US base at al-Omar field"
+    assert row[3] == "Iran-backed militias" and row[4] == "al-Omar field base"
     assert row[5] == SEED_ID and row[6] == event_iri(SEED_ID, "e1")
 
 

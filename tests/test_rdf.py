@@ -8,6 +8,8 @@ according to Ayn al-Furat and 7 according to the Syrian Observatory.
 
 from __future__ import annotations
 
+import hashlib
+
 import pyoxigraph
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat
@@ -19,6 +21,7 @@ from kg_builder.rdf import (
 
 SEED_ID = "seed-omar-field"
 GENERATED_AT = "2024-05-01T12:00:00Z"
+SEED_HASH = hashlib.sha256(b"seed-omar-field v1").hexdigest()
 
 SEED_TEXT = (
     "قصفت ميليشيات مدعومة من إيران القاعدة الأمريكية في حقل العمر بريف دير الزور الشرقي. "
@@ -33,7 +36,7 @@ MILITIAS = "actor/iran-backed-militias"
 US_FORCES = "actor/us-forces"
 GUNMEN = "actor/new-5e1f0c2a9b7d"          # not in the gazetteer
 AYN_AL_FURAT = "actor/ayn-al-furat"
-SOHR = "actor/syrian-observatory"
+SOHR = "actor/syrian-observatory-for-human-rights"
 OMAR_FIELD = "place/al-omar-field"
 OMAR_BASE = "place/al-omar-base"
 GREEN_VILLAGE = "place/green-village"
@@ -64,21 +67,23 @@ def seed_extraction(article_id: str = SEED_ID) -> Extraction:
                       url="https://www.skynewsarabia.com/middle-east/seed", published="2018-06-19",
                       source="skynews")
     entities = (
-        Entity(MILITIAS, "actor", "Militia", label_ar="ميليشيات مدعومة من إيران", label_en="Iran-backed militias",
+        # gazetteer entries carry the gazetteer's labels (what resolve gives them)
+        Entity(MILITIAS, "actor", "Militia", label_ar="الميليشيات الموالية لإيران", label_en="Iran-backed militias",
                in_gazetteer=True, mentions=(span("ميليشيات مدعومة من إيران"), span("الميليشيات"))),
         Entity(US_FORCES, "actor", "ForeignForces", label_ar="القوات الأمريكية", label_en="US forces",
                in_gazetteer=True, mentions=(span("القوات الأمريكية"),)),
         Entity(GUNMEN, "actor", "UnidentifiedArmedGroup", label_ar="مسلحون مجهولون",
                mentions=(span("مسلحون مجهولون"),)),
-        Entity(AYN_AL_FURAT, "actor", "Source", label_ar="شبكة عين الفرات", label_en="Ayn al-Furat network",
+        Entity(AYN_AL_FURAT, "actor", "Source", label_ar="عين الفرات", label_en="Ayn al-Furat",
                in_gazetteer=True, mentions=(span("شبكة عين الفرات"),)),
-        Entity(SOHR, "actor", "Source", label_ar="المرصد السوري", label_en="Syrian Observatory for Human Rights",
+        Entity(SOHR, "actor", "Source", label_ar="المرصد السوري لحقوق الإنسان",
+               label_en="Syrian Observatory for Human Rights",
                in_gazetteer=True, mentions=(span("المرصد السوري"),)),
         Entity(OMAR_FIELD, "place", "OilField", label_ar="حقل العمر", label_en="al-Omar oil field",
-               lat=35.0333, lon=40.55, in_gazetteer=True, mentions=(span("حقل العمر"),)),
-        Entity(OMAR_BASE, "place", "MilitaryBase", label_ar="القاعدة الأمريكية في حقل العمر",
-               label_en="US base at al-Omar field", in_gazetteer=True, mentions=(span("القاعدة الأمريكية"),)),
-        Entity(GREEN_VILLAGE, "place", "Settlement", label_ar="القرية الخضراء", label_en="Green Village",
+               lat=35.0333, lon=40.55, in_gazetteer=True, mentions=(span("حقل العمر"),)),  # coordinates: not written
+        Entity(OMAR_BASE, "place", "MilitaryBase", label_ar="قاعدة حقل العمر",
+               label_en="al-Omar field base", in_gazetteer=True, mentions=(span("القاعدة الأمريكية"),)),
+        Entity(GREEN_VILLAGE, "place", "MilitaryBase", label_ar="القرية الخضراء", label_en="Green Village",
                in_gazetteer=True, mentions=(span("القرية الخضراء"),)),
         Entity(ZAMLAT_FIELD, "place", "OilField", label_ar="حقل زملة المهر", lat=35.1, lon=40.6,
                mentions=(span("حقل زملة المهر"),)),
@@ -101,7 +106,7 @@ def seed_extraction(article_id: str = SEED_ID) -> Extraction:
 
 
 def seed_quads(article_id: str = SEED_ID):
-    return extraction_quads(seed_extraction(article_id), content_hash="hash-1", generated_at=GENERATED_AT)
+    return extraction_quads(seed_extraction(article_id), content_hash=SEED_HASH, generated_at=GENERATED_AT)
 
 
 def objects(quads, subject: str, predicate: str) -> list:
@@ -182,7 +187,7 @@ def test_article_node():
     assert objects(quads, a, "http://purl.org/dc/terms/issued") == [Literal("2018-06-19", datatype=NamedNode(XSD + "date"))]
     assert objects(quads, a, "http://purl.org/dc/terms/language") == [Literal("ar")]
     assert objects(quads, a, KGB + "text") == [Literal(SEED_TEXT)]
-    assert objects(quads, a, KGB + "contentHash") == [Literal("hash-1")]
+    assert objects(quads, a, KGB + "contentHash") == [Literal(SEED_HASH)]
     assert objects(quads, a, KGB + "url")[0].datatype == NamedNode(XSD + "anyURI")
     assert objects(quads, a, "http://www.w3.org/ns/prov#generatedAtTime") == [
         Literal(GENERATED_AT, datatype=NamedNode(XSD + "dateTime"))]
@@ -237,15 +242,15 @@ def test_mentions_entities_labels_and_coordinates():
     assert all(m.value.startswith(article + "#mention-") for m in mention_nodes)
     militias = entity_iri(MILITIAS)
     assert set(objects(quads, militias, "http://www.w3.org/2004/02/skos/core#prefLabel")) == {
-        Literal("Iran-backed militias", language="en"), Literal("ميليشيات مدعومة من إيران", language="ar")}
+        Literal("Iran-backed militias", language="en"), Literal("الميليشيات الموالية لإيران", language="ar")}
     assert set(objects(quads, militias, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type")) == {
         NamedNode(KGB + "Militia"), NamedNode(KGB + "Actor")}
+    # a gazetteer place keeps the gazetteer's coordinates; a new place gets them here
     field = entity_iri(OMAR_FIELD)
-    assert objects(quads, field, "http://www.w3.org/2003/01/geo/wgs84_pos#lat") == [
-        Literal("35.0333", datatype=NamedNode(XSD + "decimal"))]
-    # a gazetteer place keeps the gazetteer's geometry; a new place gets one here
-    assert objects(quads, field, "http://www.opengis.net/ont/geosparql#hasGeometry") == []
+    assert objects(quads, field, "http://www.w3.org/2003/01/geo/wgs84_pos#lat") == []
     zamlat = entity_iri(ZAMLAT_FIELD)
+    assert objects(quads, zamlat, "http://www.w3.org/2003/01/geo/wgs84_pos#lat") == [
+        Literal("35.1", datatype=NamedNode(XSD + "decimal"))]
     (geometry,) = objects(quads, zamlat, "http://www.opengis.net/ont/geosparql#hasGeometry")
     assert objects(quads, geometry.value, "http://www.opengis.net/ont/geosparql#asWKT")[0].value == "POINT(40.6 35.1)"
 
@@ -273,3 +278,24 @@ def test_unknown_sub_event_type_is_refused():
     ex = Extraction(Article(id="a4", text="x"), events=(Event("e1", "Picnic"),))
     with pytest.raises(ValueError, match="Picnic"):
         extraction_quads(ex)
+
+
+def test_the_seed_graph_conforms_to_the_shapes():
+    """Validated as shapes.ttl says: the article graph together with the T-box and the gazetteer."""
+    from kg_builder.resources import ontology_dir
+
+    folder = ontology_dir()
+    shapes = folder / "shapes.ttl"
+    if not shapes.exists() or not (folder / "kgb.ttl").exists():
+        pytest.skip("no ontology/shapes yet")
+    pyshacl = pytest.importorskip("pyshacl")
+    rdflib = pytest.importorskip("rdflib")
+    data = rdflib.Graph()
+    data.parse(data=pyoxigraph.serialize([pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in seed_quads()],
+                                         format=RdfFormat.N_TRIPLES).decode(), format="nt")
+    for path in sorted(folder.glob("*.ttl")):
+        if path.name != "shapes.ttl":
+            data.parse(path, format="turtle")
+    conforms, _, report = pyshacl.validate(data, shacl_graph=rdflib.Graph().parse(shapes, format="turtle"),
+                                           inference="none")
+    assert conforms, report

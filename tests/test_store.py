@@ -18,7 +18,7 @@ from kg_builder.rdf import KGB, ONTOLOGY_GRAPH, article_iri, extraction_quads
 from kg_builder.resources import ontology_dir
 from kg_builder.store import KGStore, QueryError, StoreError, open_store
 
-from test_rdf import GENERATED_AT, SEED_ID, seed_extraction, seed_quads
+from test_rdf import GENERATED_AT, SEED_HASH, SEED_ID, seed_extraction, seed_quads
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_one_update_request_is_one_transaction(store):
 def test_article_hash(store):
     assert store.article_hash(article_iri(SEED_ID)) is None
     store.replace_articles([(article_iri(SEED_ID), seed_quads())])
-    assert store.article_hash(article_iri(SEED_ID)) == "hash-1"
+    assert store.article_hash(article_iri(SEED_ID)) == SEED_HASH
 
 
 def test_stats_count_articles_events_entities_and_types(store):
@@ -190,7 +190,7 @@ def test_close_releases_the_directory(tmp_path):
     first.close()
     first.close()
     with open_store(tmp_path / "s") as second:
-        assert second.article_hash(article_iri(SEED_ID)) == "hash-1"
+        assert second.article_hash(article_iri(SEED_ID)) == SEED_HASH
     with pytest.raises(StoreError, match="closed"):
         first.stats()
 
