@@ -144,6 +144,6 @@ class Extractor:
             injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
             weapons=tuple(sorted(c.weapons)), claims=claims,
             responds_to="?" if c.responds else None,   # resolved to an event key by resolve()
-            confidence=c.confidence, evidence=(sentence,), refers_back=c.anaphoric,
+            confidence=c.confidence, evidence=(sentence,), refers_back=c.anaphoric, background=c.background,
         )
 

@@ -124,6 +124,7 @@ class Event:
     confidence: float = 0.5
     evidence: tuple[Span, ...] = ()
     refers_back: bool = False          # told only as "the attack": the incident told before (resolve merges)
+    background: bool = False           # told as an earlier incident (يذكر أن، سبق أن): never merged into another
 
     @property
     def event_type(self) -> str:

@@ -45,6 +45,8 @@ def same_incident(a: Event, b: Event) -> bool:
     a target, or a place together with the actor (or with no actor said on one side)."""
     if _family(a) != _family(b) or _dates_conflict(a, b):
         return False
+    if (a.background or b.background) and not set(a.evidence) & set(b.evidence):
+        return False
     if (a.responds_to is None) != (b.responds_to is None):
         return False
     actors_a, actors_b = set(a.actors), set(b.actors)
@@ -104,7 +106,7 @@ def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
     merged: list[Event] = []
     for ev in extraction.events:
-        if ev.refers_back and merged and _family(merged[-1]) == _family(ev):
+        if ev.refers_back and merged and _family(merged[-1]) == _family(ev) and not ev.background:
             merged[-1] = merge(merged[-1], ev)
             continue
         for k, prev in enumerate(merged):

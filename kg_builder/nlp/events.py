@@ -175,15 +175,24 @@ class _Sentence:
     def triggers(self) -> list[tuple[int, int, TriggerMatch]]:
         out, i = [], self.s
         while i < self.e:
-            hit = self.f.lex.triggers.match(self.variants, self.norms, i)
+            n, matches = self.f.lex.triggers.match_all(self.variants, self.norms, i)
             inside = any(m.start <= i < m.end and m.origin != "coref" for m in self.ents)
-            if hit and not inside:
-                n, match = hit
-                out.append((i, i + n, match))
+            if matches and not inside:
+                out.append((i, i + n, self.reading(i, matches)))
                 i += n
             else:
                 i += 1
         return out
+
+    def reading(self, i: int, matches: list[TriggerMatch]) -> TriggerMatch:
+        """Verb or noun, when a word can be both (قصف): behind an article or a preposition it is the
+        noun (القصف، لقصف، بقصف); otherwise the verb, a perfect reading before an imperfect one."""
+        nominal = self.lang == "ar" and (self.norms[i].startswith(("ال", "ب", "ل", "لل", "وال", "بال"))
+                                         and len(self.variants[i]) > 1)
+        def rank(m: TriggerMatch):
+            is_noun = m.trigger.pos == "noun"
+            return (is_noun != nominal, m.imperfect)
+        return min(matches, key=rank)
 
     def claimants(self) -> list[EntityMention]:
         out = []
@@ -199,6 +208,24 @@ class _Sentence:
                 after = before[-1] if before else None
             if after is not None and after not in out:
                 out.append(after)
+        return out
+
+    def victims(self) -> list[EntityMention]:
+        """Who the toll is counted among: "مقتل 10 عناصر من X"، "إصابة جنديين أمريكيين" -> X, the Americans."""
+        out = []
+        quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
+        for i in range(self.s, self.e):
+            hit = self.f.lex.casualties.match(self.variants, self.norms, i)
+            if not hit:
+                continue
+            n = hit[0]
+            after_number = [q.end for q in quantities if i + n <= q.start <= i + n + 2]
+            if not after_number:
+                continue
+            j = after_number[0]
+            pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and j <= m.start <= j + 2]
+            if pool:
+                out.append(min(pool, key=lambda m: m.start))
         return out
 
     def casualties(self, start: int, end: int):
@@ -239,6 +266,10 @@ class _Sentence:
     # -- events -----------------------------------------------------------------------------------
     def events(self, s_index: int) -> list[EventCandidate]:
         trigs = self.triggers()
+        self.violent_elsewhere = any(
+            EVENT_TYPE_OF[t.trigger.sub_event_type] in VIOLENT and not t.trigger.light
+            and t.trigger.sub_event_type not in ("Non-state actor overtakes territory", "Government regains territory")
+            for _, _, t in trigs)
         used = set()
         out = []
         for k, (t0, t1, match) in enumerate(trigs):
@@ -262,8 +293,14 @@ class _Sentence:
             head = head_match.trigger
             if verb_match is not None and verb_match.imperfect:
                 continue
-            if self.is_irrealis(t0):
+            if self.is_irrealis(t0) or (t0 > self.s and self.cue_at("not_event_before", t0 - 1)):
                 continue
+            if trig.pos == "verb" and self.is_relative(t0 - 1) and not any(
+                    m.end in (t0 - 1, t0 - 2) for m in self.ents):
+                # "الضربات المكثفة والتي استهدفت": the verb tells the event its antecedent noun told
+                continue
+            if head.needs_weapon and not (self.weapons(self.s, self.e) or head_k != k):
+                continue   # أطلق alone: launched what? (a campaign, a balloon, a statement)
             ev = self.build(s_index, trigs[head_k], verb_pos, trig)
             if ev is not None:
                 out.append(ev)
@@ -290,8 +327,11 @@ class _Sentence:
                 if actor is subject:
                     actor = self.cue_actor(t1)
         actors = [actor] if actor is not None else []
+        for victim in self.victims():
+            if all(victim.key != t.key or victim.name != t.name for t in targets):
+                targets.append(victim)
         if actor is not None:
-            targets = [m for m in targets if m.name != actor.name]
+            targets = [m for m in targets if m.name != actor.name and (m.key is None or m.key != actor.key)]
         locations = [m for m in self.ents if m.kind == "place" and m not in actors]
         # places only as locations unless they are facilities attacked
         targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
@@ -309,10 +349,17 @@ class _Sentence:
             sentence_index=s_index, actors=actors, targets=targets, locations=locations,
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
             date=date, responds=verb_trig.respond or self.has_cue("respond"),
-            anaphoric=definite and not actors and not targets,
+            anaphoric=definite and trig.pos == "noun" and not actors,
+            background=self.has_cue("background"),
         )
         if not (actors or targets or locations) and not ev.anaphoric:
             return None
+        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets:
+            # a strategic development (a takeover, an arrest) is only specific with what it acted on
+            return None
+        if EVENT_TYPE_OF[sub] in VIOLENT and not (actors or targets) and not ev.anaphoric:
+            # "shelling in the area": who shelled whom is not said; keep only told as part of a story
+            ev.confidence = 0.3
         ev.confidence = round(min(0.95, 0.35 + 0.15 * bool(actors) + 0.15 * bool(targets)
                                   + 0.1 * bool(locations) + 0.1 * bool(date and date.value)
                                   + 0.1 * (verb_pos is not None)), 2)
@@ -327,19 +374,25 @@ class _Sentence:
                     return m
         return None
 
+    def is_relative(self, i: int) -> bool:
+        return i >= self.s and any(v in RELATIVE_PRONOUNS for v in self.variants[i])
+
     def subject(self, verb_pos: int, clause_start: int, kinds=("actor",)) -> EntityMention | None:
-        # relative clause: "الميليشيات الإيرانية التي استهدفت"
-        if verb_pos - 1 >= self.s and self.norms[verb_pos - 1] in RELATIVE_PRONOUNS:
-            before = [m for m in self.ents if m.kind == "actor" and verb_pos - 5 <= m.end <= verb_pos - 1]
-            if before:
-                return before[-1]
-            before = [m for m in self.ents if verb_pos - 5 <= m.end <= verb_pos - 1]
+        """Who does what the verb says: the antecedent of a relative pronoun right before it
+        (الميليشيات التي استهدفت), the name after the verb (VSO), else the nearest name before it."""
+        if self.is_relative(verb_pos - 1):
+            before = [m for m in self.ents if m.kind in kinds and verb_pos - 5 <= m.end <= verb_pos - 1]
             return before[-1] if before else None
         if self.lang == "ar":
             after = self.mention_starting(verb_pos + 1, verb_pos + 4, kinds=kinds, skip_positions=False)
             if after is not None and not self.prepositional(after):
                 return after
-        before = [m for m in self.ents if m.kind in kinds and clause_start <= m.start and m.end <= verb_pos
+        # SVO: walk back from the verb over at most 12 tokens; a relative clause in between
+        # ("الحقل الذي تسيطر عليه ميليشيا حزب الله؛ تعرض") sends us to the pronoun's antecedent
+        start = max(self.s, verb_pos - 12)
+        relative = next((i for i in range(verb_pos - 1, start - 1, -1) if self.is_relative(i)), None)
+        limit = relative if relative is not None else verb_pos
+        before = [m for m in self.ents if m.kind in kinds and start <= m.start and m.end <= limit
                   and not self.prepositional(m)]
         return before[-1] if before else None
 
@@ -355,8 +408,9 @@ class _Sentence:
         for n in self.nisbas:
             if t1 <= n.start <= t1 + 2:
                 return n
-        m = self.mention_starting(t1, t1 + 4, kinds=("actor",), skip_positions=False)
-        if m is not None and (not self.prepositional(m) or self.norms[m.start][:1] == "ل"):
+        m = self.mention_starting(t1, t1 + 3, kinds=("actor",), skip_positions=False)
+        if m is not None and not self.f.lex.casualties.match(self.variants, self.norms, t1) \
+                and (not self.prepositional(m) or self.norms[m.start][:1] == "ل"):
             return m
         return None
 
@@ -387,9 +441,15 @@ class _Sentence:
                 if weapons & needed:
                     sub = chosen
                     break
-        if sub in ("Non-state actor overtakes territory",) and actors and actors[0].type == "StateForces":
-            sub = "Government regains territory"
-        if EVENT_TYPE_OF[sub] in VIOLENT and targets and all(t.type == "Civilians" for t in targets):
+        if sub in ("Non-state actor overtakes territory", "Government regains territory"):
+            if not (weapons or self.violent_elsewhere):
+                # taking a place with no fighting said (ACLED): a non-violent transfer
+                sub = "Non-violent transfer of territory"
+            elif actors and actors[0].type == "StateForces":
+                sub = "Government regains territory"
+        if sub == "Armed clash" and targets and all(t.type == "Civilians" for t in targets):
+            # armed men against civilians with no armed opponent (ACLED); a shelling or a strike that
+            # kills civilians stays remote violence
             sub = "Attack"
         return sub
 

@@ -53,11 +53,34 @@ def _conjugate(verb: str, prefix: str) -> str:
     return prefix + verb
 
 
+def verb_forms(verb: str) -> set[tuple[str, bool]]:
+    """Every conjugated surface of a normalised verb, with whether it is imperfect.
+
+    A verb ending in ي (ى before normalisation: استولى، رمى) loses it before a suffix that starts
+    with a consonant or و (استولت، استولوا).
+
+    >>> ("استولت", False) in verb_forms("استولي")
+    True
+    >>> ("يستهدفون", True) in verb_forms("استهدف")
+    True
+    """
+    perfect, imperfect = set(), set()
+    for p in _VERB_PREFIXES:
+        base = _conjugate(verb, p)
+        for s in _VERB_SUFFIXES:
+            stem = base[:-1] if base.endswith("ي") and s[:1] in ("ت", "و", "ن") else base
+            for o in _PRONOUNS:
+                (imperfect if p else perfect).add(stem + s + o)
+    # a surface that is also a perfect form is read as perfect: اأستولي (I take) is written like
+    # استولى (he took) once hamza is normalised, and news speaks of the latter
+    return {(f, False) for f in perfect} | {(f, True) for f in imperfect - perfect}
+
+
 def inflect(word: str, pos: str, lang: str) -> set[str]:
     """Surface forms of one normalised lexicon word.
 
-    >>> sorted(inflect("قصف", "verb", "ar"))[:3]
-    ['اقصف', 'اقصفا', 'اقصفان']
+    >>> {"قصفت", "يقصفون", "وقصفوا"} & inflect("قصف", "verb", "ar") == {"قصفت", "يقصفون"}
+    True
     >>> "غارات" in inflect("غاره", "noun", "ar")
     True
     """
@@ -70,17 +93,14 @@ def inflect(word: str, pos: str, lang: str) -> set[str]:
             forms.add(word[:-1] + "ies")
         return forms
     if pos == "verb":
-        return {_conjugate(word, p) + s + o for p in _VERB_PREFIXES for s in _VERB_SUFFIXES for o in _PRONOUNS}
-    stems = {word}
+        return {form for form, _ in verb_forms(word)}
+    forms = {word + s + o for s in _NOUN_SUFFIXES for o in _NOUN_PRONOUNS}
     if word.endswith("ه") and len(word) > 2:
-        stems.add(word[:-1])           # غاره -> غار + ات / ت+pronoun (غارته)
-    forms = set()
-    for stem in stems:
-        for s in _NOUN_SUFFIXES:
-            for o in _NOUN_PRONOUNS:
-                forms.add(stem + s + o)
-        if stem != word:
-            forms |= {stem + "ت" + o for o in _NOUN_PRONOUNS if o}
+        # a feminine noun (غارة -> غاره): its plural, dual and construct forms are built on the stem
+        # without ة (غارات، غارتين، غارته), but never the bare stem: مصادرة (confiscation) must not
+        # match مصادر (sources)
+        stem = word[:-1]
+        forms |= {stem + s + o for s in ("ات", "تين", "تان", "ت") for o in _NOUN_PRONOUNS if s != "ت" or o}
     return forms
 
 
@@ -96,6 +116,7 @@ class Trigger:
     undergo: bool = False
     respond: bool = False
     generic: bool = False
+    needs_weapon: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,21 @@ class PhraseTable:
         bucket = self.by_first.setdefault(words[0], [])
         bucket.append((words, value))
         bucket.sort(key=lambda item: -len(item[0]))
+
+    def match_all(self, variants: list[tuple[str, ...]], norms: list[str], i: int) -> tuple[int, list[object]]:
+        """Every entry of the longest length starting at token ``i`` (a word can be a verb and a noun)."""
+        best, values = 0, []
+        for first in variants[i]:
+            for words, value in self.by_first.get(first, ()):
+                n = len(words)
+                if n < best or i + n > len(norms):
+                    continue
+                if all(words[k] == norms[i + k] for k in range(1, n)):
+                    if n > best:
+                        best, values = n, []
+                    if value not in values:
+                        values.append(value)
+        return best, values
 
     def match(self, variants: list[tuple[str, ...]], norms: list[str], i: int) -> tuple[int, object] | None:
         """Longest entry starting at token ``i``.
@@ -179,14 +215,11 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
         opts = _options(row[3] if len(row) > 3 else "")
         trig = Trigger(form=form, pos=pos, sub_event_type=sub, weapon=opts.get("weapon"),
                        light="light" in opts, undergo="undergo" in opts, respond="respond" in opts,
-                       generic="generic" in opts)
+                       generic="generic" in opts, needs_weapon="needs_weapon" in opts)
         words = _key_words(form)
         if len(words) == 1 and pos == "verb" and lang == "ar":
-            for p in _VERB_PREFIXES:
-                for s in _VERB_SUFFIXES:
-                    for o in _PRONOUNS:
-                        surface = _conjugate(words[0], p) + s + o
-                        triggers.add((surface,), TriggerMatch(trig, imperfect=bool(p), length=1))
+            for surface, imperfect in verb_forms(words[0]):
+                triggers.add((surface,), TriggerMatch(trig, imperfect=imperfect, length=1))
         else:
             heads = inflect(words[0], pos, lang)
             for head in heads:

@@ -66,5 +66,6 @@ class EventCandidate:
     date: DateRef | None = None
     claimants: list[EntityMention] = field(default_factory=list)
     responds: bool = False
-    anaphoric: bool = False    # "the attack" with no roles of its own: the incident told before
+    anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
+    background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     confidence: float = 0.5
