@@ -126,6 +126,9 @@ def resolve(extraction: Extraction) -> Extraction:
             earlier = merged[:i]
             answered = next((p for p in reversed(earlier)
                              if set(p.actors) & set(ev.targets) or set(p.targets) & set(ev.actors)), None)
+            if answered is None:
+                # "ردت قوات التحالف على مصادر النيران": the fire answered is the latest at the same place
+                answered = next((p for p in reversed(earlier) if set(p.locations) & set(ev.locations)), None)
             responds_to = renamed[id(answered)] if answered is not None else None
         out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
     used = {k for e in out for k in e.actors + e.targets + e.locations + tuple(c.claimant for c in e.claims)}

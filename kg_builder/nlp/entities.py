@@ -141,6 +141,11 @@ class EntityFinder:
         n, (kind, type_, max_words, keep_head) = head
         if kind == "skip":
             return []
+        if self.lang == "ar" and n == 1 and norms[i] not in self.lexicon.entity_heads.by_first \
+                and any(v.startswith("ال") for v in variants[i]) and not variants[i][0].startswith(("ب", "ل", "ك")):
+            # a definite head ("الحقل النفطي") is a description, never the head of a name: in Arabic the
+            # head of a name in construct ("حقل العمر") has no article; coreference handles descriptions
+            return []
         j = i + n
         inner = self.names.match(variants, norms, j) if j < len(doc) else None
         if inner:

@@ -35,6 +35,10 @@ CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
 PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
                 "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
                 "near", "against", "into", "toward", "towards"}
+# adverbs that may stand between a verb and its object
+FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "again", "also"}
+# words that open a new clause: what follows them is not a role of a trigger before them
+CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", "حيث", "while", "whereas", "when"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
@@ -133,12 +137,16 @@ class _Sentence:
                 return True
         return False
 
+    def clause_break(self, i: int) -> bool:
+        return self.doc[i].text in CLAUSE_PUNCT or any(v in CLAUSE_WORDS for v in self.variants[i])
+
     def clause_bounds(self, i: int) -> tuple[int, int]:
+        """The clause around token i: between punctuation or clause-opening conjunctions (بينما، فيما)."""
         a = i
-        while a > self.s and self.doc[a - 1].text not in CLAUSE_PUNCT:
+        while a > self.s and not self.clause_break(a - 1):
             a -= 1
-        b = i
-        while b < self.e and self.doc[b].text not in CLAUSE_PUNCT:
+        b = i + 1
+        while b < self.e and not self.clause_break(b):
             b += 1
         return a, b
 
@@ -308,9 +316,10 @@ class _Sentence:
         return out
 
     def is_irrealis(self, t0: int) -> bool:
-        a, _ = self.clause_bounds(t0)
+        """A threat, plan or denial just before the trigger, or a habit said in its clause."""
+        a, b = self.clause_bounds(t0)
         window = range(max(self.s, t0 - 5, a - 3), t0)
-        return any(self.cue_at("irrealis", i) for i in window) or self.has_cue("habitual")
+        return any(self.cue_at("irrealis", i) for i in window) or self.has_cue("habitual", a, b)
 
     def build(self, s_index, head_trig, verb_pos, verb_trig) -> EventCandidate | None:
         t0, t1, match = head_trig
@@ -348,7 +357,7 @@ class _Sentence:
             sentence_end_char=self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text),
             sentence_index=s_index, actors=actors, targets=targets, locations=locations,
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
-            date=date, responds=verb_trig.respond or self.has_cue("respond"),
+            date=date, responds=verb_trig.respond or self.has_cue("respond", a, t1),
             anaphoric=definite and trig.pos == "noun" and not actors,
             background=self.has_cue("background"),
         )
@@ -366,7 +375,9 @@ class _Sentence:
         return ev
 
     def cue_actor(self, t1: int) -> EntityMention | None:
-        for i in range(self.s, self.e):
+        """The name after "مصدره"، "من قبل"، "by" in the trigger's clause, after the trigger."""
+        _, clause_end = self.clause_bounds(t1 - 1)
+        for i in range(t1 - 1, clause_end):
             n = self.cue_at("actor_after", i)
             if n:
                 m = self.mention_starting(i + n, i + n + 3, kinds=("actor",))
@@ -417,7 +428,11 @@ class _Sentence:
     def find_targets(self, anchor, verb_pos, t1, actor, clause_end) -> list[EntityMention]:
         out: list[EntityMention] = []
         start = min(anchor, t1)
+        _, clause_end = self.clause_bounds(t1 - 1)
+        # the target may follow a comma after the trigger ("قصفت، فجر اليوم، مواقع...") but not a new clause
         for i in range(start, min(self.e, t1 + 12)):
+            if i > t1 and any(v in CLAUSE_WORDS for v in self.variants[i]):
+                break
             n = self.cue_at("target_after", i)
             if n:
                 m = self.mention_starting(i + n, i + n + 3)
@@ -429,10 +444,25 @@ class _Sentence:
                         out.append(nxt)
         if verb_pos is not None and not out:
             after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
+            after_subject = self.skip_fillers(after_subject)
             m = self.mention_starting(after_subject, after_subject + 3)
             if m is not None and m is not actor and not self.prepositional(m):
                 out.append(m)
         return out
+
+    def skip_fillers(self, i: int) -> int:
+        """Past what may stand between a verb and its object: a date, a comma, an adverb like كذلك."""
+        dates = [(d.start, d.end) for d in (self.doc._.dates or [])]
+        while i < self.e:
+            inside_date = next((end for start, end in dates if start <= i < end), None)
+            if inside_date is not None:
+                i = inside_date
+            elif self.doc[i].text in (",", "،") or self.norms[i] in FILLERS or (
+                    self.norms[i] in ("في", "on", "in") and any(start == i + 1 for start, _ in dates)):
+                i += 1
+            else:
+                break
+        return i
 
     def sub_event_type(self, trig, weapons, actors, targets) -> str:
         sub = trig.sub_event_type
