@@ -6,6 +6,7 @@
     kgb query -e "SELECT (COUNT(*) AS ?n) WHERE { ?e a ?t }"
     kgb stats
     kgb export events --store ./kg-store -o events.jsonl
+    kgb export gexf --view actors --label-lang ar -o actors.gexf
 
 Every command takes ``--store`` (default ``./kg-store``). Errors are one line on stderr; the exit
 code is 0 on success, 1 when some input failed, 2 on a usage or store error.
@@ -49,9 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="articles, entities and events by type in the store")
     _add_store(p)
 
-    p = sub.add_parser("export", help="export the graph")
-    p.add_argument("what", choices=["events"], help="events: one event a line (JSON Lines)")
-    p.add_argument("-o", "--output", required=True, help="output file (- for stdout)")
+    p = sub.add_parser("export", help="export events (JSON Lines) or the graph for Gephi (gexf, graphml, csv)")
+    p.add_argument("what", choices=["events", "gexf", "graphml", "csv"],
+                   help="events: one event a line; gexf/graphml/csv: a network for Gephi and other tools")
+    p.add_argument("-o", "--output", required=True, help="output file (- for stdout; csv writes NAME-nodes/edges.csv)")
+    p.add_argument("--view", choices=["actors", "actor-place", "events"], default="actors",
+                   help="actors: who attacked whom; actor-place: bipartite; events: event nodes and their parts")
+    p.add_argument("--label-lang", choices=["en", "ar"], default="en", help="language of node labels")
+    p.add_argument("--since", help="only events on or after this date (YYYY[-MM[-DD]])")
+    p.add_argument("--until", help="only events on or before this date")
+    p.add_argument("--place", help="only events at this place (IRI) or at a place inside it")
+    p.add_argument("--actor", help="only events where this actor (IRI) is actor or target")
+    p.add_argument("--event-type", help="only events of this ACLED event or sub-event type")
     _add_store(p)
     return parser
 
@@ -148,6 +158,8 @@ def cmd_export(args) -> int:
     from kg_builder.export import export_events
     from kg_builder.store import open_store
 
+    if args.what != "events":
+        return _export_graph(args)
     store = open_store(args.store)
     try:
         if args.output == "-":
@@ -158,6 +170,26 @@ def cmd_export(args) -> int:
     finally:
         store.close()
     print(f"export: {n} events -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def _export_graph(args) -> int:
+    from kg_builder.graph_export import GraphFilter, csv_paths, export_graph
+    from kg_builder.store import open_store
+
+    filters = GraphFilter(since=args.since, until=args.until, place=args.place, actor=args.actor,
+                          event_type=args.event_type)
+    if args.output == "-" and args.what == "csv":
+        return _fail("csv writes two files: give -o NAME.csv")
+    store = open_store(args.store)
+    try:
+        target = sys.stdout.buffer if args.output == "-" else args.output
+        nodes, edges = export_graph(store, target, args.what, view=args.view, filters=filters,
+                                    label_lang=args.label_lang)
+    finally:
+        store.close()
+    where = " + ".join(str(p) for p in csv_paths(args.output)) if args.what == "csv" else args.output
+    print(f"export: {args.view} view, {nodes} nodes, {edges} edges -> {where}", file=sys.stderr)
     return 0
 
 

@@ -139,3 +139,17 @@ def test_evidence_points_at_the_original_text(extractor):
     for e in x.events:
         for ev in e.evidence:
             assert text[ev.start:ev.end] == ev.text
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_every_lexicon_key_names_a_gazetteer_entry(lang):
+    from kg_builder.gazetteer import load_gazetteer
+    from kg_builder.nlp.lexicon import _rows
+    from kg_builder.resources import nlp_data_dir
+
+    path = nlp_data_dir() / f"nisba_{lang}.tsv"
+    if not path.exists():
+        pytest.skip(f"no nisba_{lang}.tsv")
+    gazetteer = load_gazetteer()
+    missing = [key for _, key in _rows(path) if gazetteer.get(key) is None]
+    assert not missing
