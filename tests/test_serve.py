@@ -23,8 +23,16 @@ import pytest
 import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+
 from kg_builder.model import Article, Entity, Event, Extraction
+from kg_builder.query import list_saved_queries
 from kg_builder.rdf import article_iri, extraction_quads
+from kg_builder.resources import queries_dir
 from kg_builder.serve import SparqlServer, accepted_media_types, negotiate
 from kg_builder.store import KGStore, StoreError
 
@@ -80,6 +88,8 @@ def _build_store(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def saved_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("queries")
+    for shipped in queries_dir().glob("*.rq"):  # the real ones too: each must run through the endpoint
+        shutil.copy(shipped, folder / shipped.name)
     for name, text in SAVED_QUERIES.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
@@ -228,6 +238,9 @@ def test_update_is_applied_by_a_writable_server_and_seen_at_once(writable):
                            {"Content-Type": "application/sparql-update"})
     assert status == 200
     assert select_json(writable, "SELECT ?n WHERE { <urn:test:a> skos:note ?n }") == []
+    # each update wrote a snapshot; the old ones go once no worker has them open (2 workers + current)
+    snapshots = list(Path(writable._snapshot_root).iterdir())
+    assert 1 <= len(snapshots) <= 3
 
 
 def test_a_page_of_another_origin_cannot_update(writable):
@@ -242,6 +255,34 @@ def test_the_store_is_held_by_the_server_alone(read_only):
         KGStore(read_only.store_path)
 
 
+def test_a_store_in_use_or_missing_cannot_be_served(tmp_path):
+    with KGStore(tmp_path / "busy"):  # as a running kgb ingest would hold it
+        with pytest.raises(StoreError, match="in use"):
+            SparqlServer(tmp_path / "busy", port=0).start()
+    with pytest.raises(StoreError, match="no store"):
+        SparqlServer(tmp_path / "missing", port=0).start()
+    assert not (tmp_path / "missing").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["busy"]  # no snapshot folder left behind
+
+
+def test_serve_stops_on_ctrl_c_and_releases_the_store(tmp_path):
+    store = _build_store(tmp_path / "store")
+    code = f"from kg_builder.serve import serve; serve({str(store)!r}, port=0)"
+    process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    try:
+        banner = process.stderr.readline()
+        assert "kgb serve: http://127.0.0.1:" in banner and "read-only" in banner
+        url = banner.split()[2]
+        assert json.loads(request(url + "query?query=ASK%7B%7D")[2]) == {"head": {}, "boolean": True}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    KGStore(store).close()  # the owner let go of the lock
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
 # --- limits ---------------------------------------------------------------------------------------------
 
 def test_runaway_query_is_stopped_and_the_server_goes_on(read_only):
@@ -251,6 +292,19 @@ def test_runaway_query_is_stopped_and_the_server_goes_on(read_only):
     assert status == 503 and b"time limit" in body
     assert elapsed < 3.0
     assert quad_count(read_only) > 0  # answered by the other worker, or the fresh one
+
+
+def test_other_queries_are_answered_while_a_runaway_runs(read_only):
+    deadline = time.monotonic() + 10
+    while read_only.idle_workers < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the previous test's stopped worker is being replaced
+    runaway = threading.Thread(target=get, args=(read_only,), kwargs={"query": RUNAWAY})
+    runaway.start()
+    time.sleep(0.2)  # the runaway holds one worker now
+    started = time.monotonic()
+    assert quad_count(read_only) > 0
+    assert time.monotonic() - started < 0.5
+    runaway.join()
 
 
 def test_runaway_update_is_stopped_and_nothing_is_written(writable):
@@ -305,6 +359,14 @@ def test_saved_question_with_typed_parameter(read_only):
     assert status == 400 and b"?entity" in body
     status, _, body = get(read_only, saved="echo")
     assert status == 400 and b"required" in body
+
+
+def test_every_shipped_saved_question_runs_with_its_defaults(read_only):
+    shipped = [q for q in list_saved_queries() if all(p.default is not None for p in q.params)]
+    assert shipped, "no shipped saved question without required parameters"
+    for saved in shipped:
+        status, _, body = get(read_only, saved=saved.name)
+        assert status == 200, (saved.name, body)
 
 
 def test_a_hostile_parameter_is_only_a_literal(writable):
