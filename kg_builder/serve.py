@@ -899,7 +899,7 @@ def serve(store_path: str, host: str = "127.0.0.1", port: int = 7878, timeout_s:
     server = SparqlServer(store_path, host, port, timeout_s=timeout_s, writable=writable, cors=cors,
                           max_request_bytes=max_request_bytes, log_requests=True).start()
     mode = "read-write (/update accepts SPARQL Update)" if writable else "read-only"
-    print(f"kgb serve: {server.url} — store {store_path}, {mode}, {timeout_s:g} s per query; Ctrl-C stops",
+    print(f"kgb serve: {server.url} - store {store_path}, {mode}, {timeout_s:g} s per query; Ctrl-C stops",
           file=sys.stderr, flush=True)
     try:
         server.serve_forever()
