@@ -5,6 +5,7 @@
     kgb query queries/attacks-on-place.rq --param place=https://w3id.org/kg-builder/id/place/al-omar-field
     kgb query -e "SELECT (COUNT(*) AS ?n) WHERE { ?e a ?t }"
     kgb stats
+    kgb serve --port 7878                  # SPARQL endpoint at /query, a query page at /
     kgb export events --store ./kg-store -o events.jsonl
     kgb export gexf --view actors --label-lang ar -o actors.gexf
 
@@ -46,6 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--list", action="store_true", help="list the saved questions with their parameters")
     _add_store(p)
+
+    p = sub.add_parser("serve", help="a SPARQL 1.1 endpoint (/query, /sparql) and a query page (/) over the store")
+    _add_store(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7878)
+    p.add_argument("--timeout-s", type=float, default=30.0, help="per-query time limit; the query is stopped")
+    p.add_argument("--writable", action="store_true", help="accept SPARQL Update at /update (default: read-only)")
+    p.add_argument("--cors", metavar="ORIGIN", help="send CORS headers for this origin (default: none)")
+    p.add_argument("--max-request-bytes", type=int, default=1_000_000)
 
     p = sub.add_parser("stats", help="articles, entities and events by type in the store")
     _add_store(p)
@@ -193,7 +203,15 @@ def _export_graph(args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
+def cmd_serve(args) -> int:
+    from kg_builder.serve import serve
+
+    serve(args.store, host=args.host, port=args.port, timeout_s=args.timeout_s, writable=args.writable,
+          cors=args.cors, max_request_bytes=args.max_request_bytes)
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,8 @@ from kg_builder.resources import nlp_data_dir
 # Classes of places that are sites in their own right: a head of this kind followed by a town's
 # name is a new facility ("مطار دمشق الدولي"), not the town.
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+# punctuation that may stand inside a name without ending it: quotes, hyphens, tatweel
+GLUE = {'"', "“", "”", "«", "»", "'", "‘", "’", "-", "–", "ـ"}
 
 
 @cache
@@ -90,37 +92,46 @@ class EntityFinder:
         self.nisba = _nisba_table(lang)
 
     def __call__(self, doc: Doc) -> Doc:
-        variants, norms = token_forms(doc)
+        all_variants, all_norms = token_forms(doc)
+        # Names are matched over the words only: quotes and hyphens inside a name (حقل “زملة المهر”,
+        # al-Bab, US-led) are skipped, so ``keep`` maps word positions back to token indices.
+        self._keep = keep = [i for i, t in enumerate(doc) if t.text not in GLUE]
+        variants = [all_variants[i] for i in keep]
+        norms = [all_norms[i] if all_norms[i] or "\n" not in doc[i].text else "\n" for i in keep]
+        self._doc = doc
         mentions: list[EntityMention] = []
         learned = PhraseTable()
         covered = [False] * len(doc)
 
-        i = 0
-        while i < len(doc):
-            found = self._at(doc, variants, norms, i, learned)
+        p = 0
+        while p < len(keep):
+            found = self._at(doc, variants, norms, p, learned)
             if found:
                 for m in found:
                     mentions.append(m)
                 end = max(m.end for m in found)
-                for k in range(i, end):
+                for k in range(keep[p], end):
                     covered[k] = True
-                i = end
+                while p < len(keep) and keep[p] < end:
+                    p += 1
             else:
-                i += 1
+                p += 1
 
         # second pass: names learned from patterns anywhere in the article (a town named before
         # its "بلدة X" introduction is still that town)
         if learned.by_first:
-            for i in range(len(doc)):
-                if covered[i]:
+            for p in range(len(keep)):
+                if covered[keep[p]]:
                     continue
-                hit = learned.match(variants, norms, i)
+                hit = learned.match(variants, norms, p)
                 if hit:
                     n, (kind, type_, name) = hit
-                    if not any(covered[i:i + n]):
-                        mentions.append(make_entity_mention(doc, i, i + n, kind, type_, None, "learned", name))
-                        for k in range(i, i + n):
+                    start, end = keep[p], keep[p + n - 1] + 1
+                    if not any(covered[start:end]):
+                        mentions.append(make_entity_mention(doc, start, end, kind, type_, None, "learned", name))
+                        for k in range(start, end):
                             covered[k] = True
+        variants, norms = all_variants, all_norms
 
         mentions.sort(key=lambda m: (m.start, -m.end))
         mentions.extend(self._corefs(doc, norms, variants, mentions, covered))
@@ -130,11 +141,15 @@ class EntityFinder:
         return doc
 
     # -- pass 1 and 2: gazetteer names and head-noun patterns --------------------------------------
+    def _mention(self, p0: int, p1: int, kind, type_, key, origin, name=None) -> EntityMention:
+        """A mention over word positions [p0, p1) (see ``keep`` in __call__)."""
+        return make_entity_mention(self._doc, self._keep[p0], self._keep[p1 - 1] + 1, kind, type_, key, origin, name)
+
     def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
         hit = self.names.match(variants, norms, i)
         if hit:
             n, (kind, type_, key) = hit
-            return [make_entity_mention(doc, i, i + n, kind, type_, key, "gazetteer")]
+            return [self._mention(i, i + n, kind, type_, key, "gazetteer")]
         head = self.lexicon.entity_heads.match(variants, norms, i)
         if not head:
             return []
@@ -147,28 +162,28 @@ class EntityFinder:
             # head of a name in construct ("حقل العمر") has no article; coreference handles descriptions
             return []
         j = i + n
-        inner = self.names.match(variants, norms, j) if j < len(doc) else None
+        inner = self.names.match(variants, norms, j) if j < len(norms) else None
         if inner:
             m, (ikind, itype, ikey) = inner
-            inner_mention = make_entity_mention(doc, j, j + m, ikind, itype, ikey, "gazetteer")
+            inner_mention = self._mention(j, j + m, ikind, itype, ikey, "gazetteer")
             if ikind == kind and not (kind == "place" and type_ in FACILITY_TYPES and itype not in FACILITY_TYPES):
                 # "ميليشيا حزب الله", "بريف دير الزور": the head is a descriptor of the known name
-                whole = make_entity_mention(doc, i, j + m, ikind, itype, ikey, "gazetteer")
+                whole = self._mention(i, j + m, ikind, itype, ikey, "gazetteer")
                 return [whole]
             if kind == "place" and type_ in FACILITY_TYPES:
                 # "مطار دمشق الدولي": a new facility, and the town it is named after
-                end = self._name_end(doc, norms, j + m, max(0, max_words - m), allow_first_stop=False)
-                facility = make_entity_mention(doc, i, end, kind, type_, None, "pattern")
+                end = self._name_end(variants, norms, j + m, max(0, max_words - m))
+                facility = self._mention(i, end, kind, type_, None, "pattern")
                 return [facility, inner_mention]
             return [inner_mention] if kind == ikind else []
-        end = self._name_end(doc, norms, j, max_words)
+        end = self._name_end(variants, norms, j, max_words)
         if end == j:
             return []
         if keep_head:
-            mention = make_entity_mention(doc, i, end, kind, type_, None, "pattern")
+            mention = self._mention(i, end, kind, type_, None, "pattern")
         else:
             name = " ".join(norms[j:end])
-            mention = make_entity_mention(doc, j, end, kind, type_, None, "pattern", name)
+            mention = self._mention(j, end, kind, type_, None, "pattern", name)
             learned.add(tuple(norms[j:end]), (kind, type_, name))
         return [mention]
 
@@ -180,12 +195,12 @@ class EntityFinder:
             return False
         return True
 
-    def _name_end(self, doc, norms, j, max_words, allow_first_stop=True) -> int:
+    def _name_end(self, variants, norms, j, max_words) -> int:
+        """Where a name that starts at word position j ends (exclusive), at most max_words long."""
         end = j
-        variants = [t._.variants for t in doc]
-        while end < len(doc) and end - j < max_words:
-            tok = doc[end]
-            if "\n" in tok.text or not self._is_name_word(tok, norms[end]):
+        while end < len(norms) and end - j < max_words:
+            tok = self._doc[self._keep[end]]
+            if norms[end] == "\n" or not self._is_name_word(tok, norms[end]):
                 break
             if (self.lexicon.triggers.match(variants, norms, end) or self._is_cue(variants, norms, end)
                     or self.lexicon.entity_heads.match(variants, norms, end)
