@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cors", metavar="ORIGIN", help="send CORS headers for this origin (default: none)")
     p.add_argument("--max-request-bytes", type=int, default=1_000_000)
 
+    p = sub.add_parser("eval", help="score the extractor on your own gold set (guidelines' metrics)")
+    p.add_argument("gold", help="gold events, JSON Lines (one article a line, as in the annotation guidelines)")
+    p.add_argument("corpus", nargs="+", help="the articles the gold is about (files or folders)")
+    p.add_argument("--per-doc", action="store_true", help="also print required/found/spurious per article")
+    p.add_argument("--events", help="also write the exported events to this file")
+
     p = sub.add_parser("stats", help="articles, entities and events by type in the store")
     _add_store(p)
 
@@ -211,7 +217,45 @@ def cmd_serve(args) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
+def cmd_eval(args) -> int:
+    """Ingest the corpus into a temporary store, export its events and score them against the gold."""
+    import io
+    import json
+    import tempfile
+
+    from kg_builder.evaluate import score
+    from kg_builder.export import export_events
+    from kg_builder.pipeline import ingest
+    from kg_builder.store import open_store
+
+    gold = []
+    with open(args.gold, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    gold.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    return _fail(f"{args.gold}:{number}: malformed JSON: {err.msg}")
+    with tempfile.TemporaryDirectory(prefix="kgb-eval-") as tmp:
+        store = open_store(Path(tmp) / "store")
+        try:
+            ingest(args.corpus, store, progress=False, on_error=lambda err: print(f"kgb: {err}", file=sys.stderr))
+            buffer = io.StringIO()
+            export_events(store, buffer)
+        finally:
+            store.close()
+    if args.events:
+        Path(args.events).write_text(buffer.getvalue(), encoding="utf-8")
+    events = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+    metrics, per_doc = score(gold, events)
+    if args.per_doc:
+        for doc, (required, found, spurious) in sorted(per_doc.items()):
+            print(f"{doc} required={required} found={found} spurious={spurious}")
+    print(json.dumps(metrics, ensure_ascii=False))
+    return 0
+
+
+COMMANDS = {"eval": cmd_eval, "serve": cmd_serve, "ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:
