@@ -247,7 +247,11 @@ class _Sentence:
                 i += 1
                 continue
             n, group = hit
-            near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i) or (q.start <= i < q.end)]
+            a, _ = self.clause_bounds(i)
+            # after the cue ("مقتل 5")، right before it ("5 قتلى")، or the subject of a passive verb
+            # further back in its clause ("21 على الأقل من المقاتلين ... قتلوا")
+            near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
+                    or (q.start <= i < q.end) or (max(a, i - 9) <= q.start < i and not self.in_date(q))]
             if near:
                 q = min(near, key=lambda q: abs(q.start - i))
                 if q.value is not None:
@@ -259,6 +263,9 @@ class _Sentence:
                     kv, iv = (True, iv) if group == "killed" else (kv, True)
             i += n
         return killed, injured, kv, iv
+
+    def in_date(self, q) -> bool:
+        return any(d.start <= q.start < d.end for d in (self.doc._.dates or []))
 
     def weapons(self, start: int, end: int) -> set[str]:
         out, i = set(), start
@@ -484,10 +491,29 @@ class _Sentence:
         return sub
 
     def nearest_date(self, t0):
-        dates = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision]
-        if not dates:
-            return None
-        return min(dates, key=lambda d: abs(d.start - t0))
+        """The date of the event: the nearest in its sentence that is not the date of the report
+        ("صرح المرصد السبت أن الغارات التي وقعت فجر الخميس": Thursday); else the latest date said
+        earlier in the same paragraph."""
+        in_sentence = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision]
+        # the report's own date only when the sentence gives no other (news often reports the same day)
+        dates = [d for d in in_sentence if not self.is_report_date(d, t0)] or in_sentence
+        if dates:
+            return min(dates, key=lambda d: abs(d.start - t0))
+        paragraph_start = self.s
+        while paragraph_start > 0 and "\n" not in self.doc[paragraph_start - 1].text:
+            paragraph_start -= 1
+        earlier = [d for d in (self.doc._.dates or []) if paragraph_start <= d.start < self.s
+                   and d.precision == "day" and d.value]
+        return earlier[-1] if earlier else None
+
+    def is_report_date(self, d, t0) -> bool:
+        """A date right after a reporting verb and its subject, before the reported clause."""
+        if d.start > t0:
+            return False
+        for i in range(max(self.s, d.start - 8), d.start):
+            if self.cue_at("report", i):
+                return any(self.norms[k] in ("ان", "انه", "انها", "that") for k in range(d.end, min(t0 + 1, d.end + 3)))
+        return False
 
 
 @Language.factory("kgb_events")

@@ -14,7 +14,7 @@ from functools import cache
 
 import spacy
 from spacy.language import Language
-from spacy.util import compile_prefix_regex
+from spacy.util import compile_prefix_regex, compile_suffix_regex
 
 # importing the modules registers the factories
 from kg_builder.nlp import components as _components  # noqa: F401
@@ -36,10 +36,14 @@ from kg_builder.nlp import SUPPORTED_LANGUAGES
 
 
 def _split_glued_quotes(nlp: Language) -> None:
-    """spaCy's Arabic tokenizer leaves و/ف glued to a following quote or bracket (و”قسد، و"الخابور"):
-    split that conjunction off as a prefix so the name after the quote is a token of its own."""
-    prefixes = list(nlp.Defaults.prefixes or []) + [r"[وف](?=[\"“”«»'‘’(\[])"]
+    """Fix what spaCy's Arabic tokenizer leaves glued together in real news text:
+    و/ف before a quote or bracket (و”قسد، و"الخابور") and digits run into a word (قتل45، 18جهاديا،
+    الآن25), so that names, numbers and cue words are tokens of their own."""
+    arabic = "\u0621-\u064a"
+    prefixes = list(nlp.Defaults.prefixes or []) + [r"[وف](?=[\"“”«»'‘’(\[])", rf"[0-9٠-٩]+(?=[{arabic}])", r"[وف](?=[0-9٠-٩])"]
+    suffixes = list(nlp.Defaults.suffixes or []) + [rf"(?<=[{arabic}])[0-9٠-٩]+"]
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 @cache
