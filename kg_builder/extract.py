@@ -128,12 +128,12 @@ class Extractor:
         def keys(ms):
             return tuple(dict.fromkeys(self.entity_key(m) for m in ms))
 
-        sentence = Span(doc.text[c.sentence_start_char:c.sentence_end_char].strip(),
-                        c.sentence_start_char, c.sentence_end_char)
         # evidence offsets exclude surrounding whitespace so the span text equals the original text
-        lead = len(doc.text[c.sentence_start_char:c.sentence_end_char]) - len(
-            doc.text[c.sentence_start_char:c.sentence_end_char].lstrip())
-        sentence = Span(sentence.text, c.sentence_start_char + lead, c.sentence_start_char + lead + len(sentence.text))
+        # (article.text is the Doc's text; Doc.text would rebuild it from the tokens on every call)
+        raw = article.text[c.sentence_start_char:c.sentence_end_char]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        sentence = Span(text, c.sentence_start_char + lead, c.sentence_start_char + lead + len(text))
         claims = tuple(Claim(claimant=self.entity_key(m), killed=c.killed, injured=c.injured, evidence=(sentence,))
                        for m in c.claimants)
         date = c.date.value if c.date else None

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy
+
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -73,10 +75,14 @@ def make_sentences(nlp: Language, name: str):
     """Sentences end at a line break or at sentence-final punctuation (., !, ?, ؟)."""
 
     def sentences(doc: Doc) -> Doc:
+        # set all starts in one array write: Token.is_sent_start re-checks the whole Doc per token
+        starts = numpy.zeros((len(doc), 1), dtype="int64")
         boundary = True
-        for tok in doc:
-            tok.is_sent_start = boundary
+        for i, tok in enumerate(doc):
+            starts[i, 0] = 1 if boundary else -1
             boundary = "\n" in tok.text or tok.text in _SENTENCE_END
+        if len(doc):
+            doc.from_array(["SENT_START"], starts.astype("uint64"))
         return doc
 
     return sentences

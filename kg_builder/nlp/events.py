@@ -118,18 +118,38 @@ class _Sentence:
         self.ents = [m for m in self.all_ents if m.type != "Source"]
         self.nisbas = [m for m in nisbas if s <= m.start < e]
         self.lang = finder.lang
+        self._cues: dict[str, dict[int, int]] = {}
+        self._memo: dict[str, object] = {}
+        self.by_start: dict[int, list[EntityMention]] = {}
+        for m in self.all_ents:
+            self.by_start.setdefault(m.start, []).append(m)
+        self.inside = set()
+        for m in self.ents:
+            if m.origin != "coref":
+                self.inside.update(range(m.start, m.end))
 
     # -- cue helpers ---------------------------------------------------------------------------
+    def _cue_positions(self, group: str) -> dict[int, int]:
+        """Where the cues of a group start in this sentence (token -> length), found once."""
+        found = self._cues.get(group)
+        if found is None:
+            table = self.f.lex.cues.get(group)
+            found = {}
+            if table is not None:
+                for i in range(self.s, self.e):
+                    hit = table.match(self.variants, self.norms, i)
+                    if hit:
+                        found[i] = hit[0]
+            self._cues[group] = found
+        return found
+
     def cue_at(self, group: str, i: int) -> int:
-        table = self.f.lex.cues.get(group)
-        if table is None or i >= self.e:
-            return 0
-        hit = table.match(self.variants, self.norms, i)
-        return hit[0] if hit else 0
+        return self._cue_positions(group).get(i, 0)
 
     def has_cue(self, group: str, start: int | None = None, end: int | None = None) -> bool:
-        return any(self.cue_at(group, i) for i in range(start if start is not None else self.s,
-                                                         end if end is not None else self.e))
+        start = self.s if start is None else start
+        end = self.e if end is None else end
+        return any(start <= i < end for i in self._cue_positions(group))
 
     def starts_with_cue(self, group: str) -> bool:
         for i in range(self.s, min(self.s + 3, self.e)):
@@ -155,10 +175,9 @@ class _Sentence:
         """The first mention starting in [start, end), allowing position words before it."""
         i = start
         limit = end
-        pool = self.all_ents if include_sources else self.ents
         while i < min(limit, self.e):
-            for m in pool:
-                if m.start == i and m.kind in kinds:
+            for m in self.by_start.get(i, ()):
+                if m.kind in kinds and (include_sources or m.type != "Source"):
                     return m
             norm = self.norms[i]
             if skip_positions and (norm in POSITION_WORDS_AR or any(v in POSITION_WORDS_AR for v in self.variants[i])):
@@ -184,7 +203,7 @@ class _Sentence:
         out, i = [], self.s
         while i < self.e:
             n, matches = self.f.lex.triggers.match_all(self.variants, self.norms, i)
-            inside = any(m.start <= i < m.end and m.origin != "coref" for m in self.ents)
+            inside = i in self.inside
             if matches and not inside:
                 out.append((i, i + n, self.reading(i, matches)))
                 i += n
@@ -218,8 +237,16 @@ class _Sentence:
                 out.append(after)
         return out
 
+    def _once(self, name: str, compute):
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
     def victims(self) -> list[EntityMention]:
         """Who the toll is counted among: "مقتل 10 عناصر من X"، "إصابة جنديين أمريكيين" -> X, the Americans."""
+        return self._once("victims", self._victims)
+
+    def _victims(self) -> list[EntityMention]:
         out = []
         quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
         for i in range(self.s, self.e):
@@ -314,7 +341,7 @@ class _Sentence:
                     m.end in (t0 - 1, t0 - 2) for m in self.ents):
                 # "الضربات المكثفة والتي استهدفت": the verb tells the event its antecedent noun told
                 continue
-            if head.needs_weapon and not (self.weapons(self.s, self.e) or head_k != k):
+            if head.needs_weapon and not (self._once("weapons", lambda: self.weapons(self.s, self.e)) or head_k != k):
                 continue   # أطلق alone: launched what? (a campaign, a balloon, a statement)
             ev = self.build(s_index, trigs[head_k], verb_pos, trig)
             if ev is not None:
@@ -351,11 +378,11 @@ class _Sentence:
         locations = [m for m in self.ents if m.kind == "place" and m not in actors]
         # places only as locations unless they are facilities attacked
         targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
-        weapons = self.weapons(self.s, self.e)
+        weapons = set(self._once("weapons", lambda: self.weapons(self.s, self.e)))
         if trig.weapon:
             weapons.add(trig.weapon)
         sub = self.sub_event_type(trig, weapons, actors, targets)
-        killed, injured, kv, iv = self.casualties(self.s, self.e)
+        killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
         ev = EventCandidate(
