@@ -45,7 +45,8 @@ FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCro
 POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
                      "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
                      "صفوف", "دوريه", "دوريات", "رتل", "ارتال", "قافله", "مخازن", "مخزن", "عسكريه",
-                     "عسكري", "اهداف", "هدف", "منشات", "positions", "position", "bases", "targets",
+                     "عسكري", "اهداف", "هدف", "منشات", "تابعه", "تابعين", "تابع", "عده", "مشتركه",
+                     "positions", "position", "bases", "targets",
                      "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
     ({"chemical"}, "Chemical weapon"),
@@ -120,6 +121,9 @@ class _Sentence:
         self.lang = finder.lang
         self._cues: dict[str, dict[int, int]] = {}
         self._memo: dict[str, object] = {}
+        self.nisba_at: dict[int, list[EntityMention]] = {}
+        for m in self.nisbas:
+            self.nisba_at.setdefault(m.start, []).append(m)
         self.by_start: dict[int, list[EntityMention]] = {}
         for m in self.all_ents:
             self.by_start.setdefault(m.start, []).append(m)
@@ -179,6 +183,14 @@ class _Sentence:
             for m in self.by_start.get(i, ()):
                 if m.kind in kinds and (include_sources or m.type != "Source"):
                     return m
+            # an adjective of origin stands for its country after a position word ("مواقع إيرانية")
+            # or a weapon ("الصواريخ الإسرائيلية")
+            if i > self.s and (self.variants[i - 1][-1:] and (self.variants[i - 1][-1] in POSITION_WORDS_AR
+                                                              or self.norms[i - 1] in POSITION_WORDS_AR)
+                               or self.f.lex.weapons.match(self.variants, self.norms, i - 1)):
+                for m in self.nisba_at.get(i, ()):
+                    if m.kind in kinds:
+                        return m
             norm = self.norms[i]
             if skip_positions and (norm in POSITION_WORDS_AR or any(v in POSITION_WORDS_AR for v in self.variants[i])):
                 limit += 1  # position words do not count against the distance
@@ -187,6 +199,12 @@ class _Sentence:
                     return None
             i += 1
         return None
+
+    def coordinated(self, end: int, start: int) -> bool:
+        """Is the name at ``start`` joined by "و" (or "and", ",") to the one ending at ``end``?"""
+        between = range(end, start + 1)
+        return any(self.norms[k].startswith("و") and len(self.variants[k]) > 1 or self.norms[k] in ("and", "و")
+                   for k in between if k < self.e)
 
     def prepositional(self, m: EntityMention) -> bool:
         """The mention's first word carries a preposition (بـ، لـ، كـ) or follows one."""
@@ -378,7 +396,11 @@ class _Sentence:
         locations = [m for m in self.ents if m.kind == "place" and m not in actors]
         # places only as locations unless they are facilities attacked
         targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
-        weapons = set(self._once("weapons", lambda: self.weapons(self.s, self.e)))
+        # the weapons of this event are those named in its clause (and the trigger's own): another
+        # clause of the sentence may tell a different attack ("in response to the chemical attack")
+        ca, cb = self.clause_bounds(anchor)
+        cb = max(cb, self.clause_bounds(t0)[1])
+        weapons = self.weapons(min(ca, t0), cb)
         if trig.weapon:
             weapons.add(trig.weapon)
         sub = self.sub_event_type(trig, weapons, actors, targets)
@@ -472,10 +494,13 @@ class _Sentence:
                 m = self.mention_starting(i + n, i + n + 3)
                 if m is not None and m is not actor and m not in out:
                     out.append(m)
-                    # "على مواقع تمركز الميليشيات الإيرانية وقوات النظام": coordinated targets
-                    nxt = self.mention_starting(m.end, m.end + 2)
-                    if nxt is not None and nxt.kind == m.kind and nxt is not actor and self.norms[nxt.start].startswith("و"):
+                    # "على مواقع تمركز الميليشيات الإيرانية وقوات النظام وحزب الله": coordinated targets
+                    while len(out) < 6:
+                        nxt = self.mention_starting(m.end, m.end + 3)
+                        if nxt is None or nxt is actor or nxt in out or not self.coordinated(m.end, nxt.start):
+                            break
                         out.append(nxt)
+                        m = nxt
         if verb_pos is not None and not out:
             after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
             after_subject = self.skip_fillers(after_subject)
