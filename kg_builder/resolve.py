@@ -131,6 +131,10 @@ def resolve(extraction: Extraction) -> Extraction:
                 answered = next((p for p in reversed(earlier) if set(p.locations) & set(ev.locations)), None)
             responds_to = renamed[id(answered)] if answered is not None else None
         out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
+    # a country says little once a place inside it is named ("Syria" beside "al-Bukamal")
+    types = {e.key: e.type for e in extraction.entities}
+    out = [replace(e, locations=tuple(k for k in e.locations if types.get(k) != "Country"))
+           if any(types.get(k) != "Country" for k in e.locations) else e for e in out]
     used = {k for e in out for k in e.actors + e.targets + e.locations + tuple(c.claimant for c in e.claims)}
     entities = tuple(e for e in extraction.entities if e.key in used or e.in_gazetteer)
     return replace(extraction, events=tuple(out), entities=entities)

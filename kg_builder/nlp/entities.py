@@ -183,9 +183,17 @@ class EntityFinder:
             mention = self._mention(i, end, kind, type_, None, "pattern")
         else:
             name = " ".join(norms[j:end])
+            if end - j == 1 and self._adjective(norms[j], variants[j]):
+                return []   # "منطقة صحراوية"، "مدينة سورية": an adjective, not a name
             mention = self._mention(j, end, kind, type_, None, "pattern", name)
             learned.add(tuple(norms[j:end]), (kind, type_, name))
         return [mention]
+
+    def _adjective(self, norm: str, variants) -> bool:
+        """An adjective of origin or a nisba/participle form standing after a head noun."""
+        if any(v in self.nisba for v in variants):
+            return True
+        return self.lang == "ar" and not norm.startswith("ال") and norm.endswith(("يه", "ي"))
 
     def _is_name_word(self, tok, norm: str) -> bool:
         if not norm or not tok.is_alpha or norm in self.stopwords:

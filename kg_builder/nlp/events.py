@@ -393,7 +393,7 @@ class _Sentence:
                 targets.append(victim)
         if actor is not None:
             targets = [m for m in targets if m.name != actor.name and (m.key is None or m.key != actor.key)]
-        locations = [m for m in self.ents if m.kind == "place" and m not in actors]
+        locations = self.find_locations(anchor, t1, actors)
         # places only as locations unless they are facilities attacked
         targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
         # the weapons of this event are those named in its clause (and the trigger's own): another
@@ -429,6 +429,10 @@ class _Sentence:
                                   + 0.1 * bool(locations) + 0.1 * bool(date and date.value)
                                   + 0.1 * (verb_pos is not None)), 2)
         return ev
+
+    def find_locations(self, anchor: int, t1: int, actors) -> list[EntityMention]:
+        """The places of the sentence (resolve() keeps the most specific ones of the incident)."""
+        return [m for m in self.ents if m.kind == "place" and m not in actors]
 
     def cue_actor(self, t1: int) -> EntityMention | None:
         """The name after "مصدره"، "من قبل"، "by" in the trigger's clause, after the trigger."""
