@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="stop at the first bad input")
     p.add_argument("--batch-size", type=int, default=32, help="articles per store transaction")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--snapshot", metavar="DIR", help="publish read-only snapshots of the store into DIR "
+                   "(DIR/current) while ingesting, for analysts to query or serve")
+    p.add_argument("--snapshot-every", type=float, default=10.0, metavar="SECONDS",
+                   help="at most one snapshot per SECONDS (0: after every batch); one more at the end")
 
     p = sub.add_parser("query", help="run a saved question (name or .rq file) or a SPARQL text")
     p.add_argument("query", nargs="?", help="a saved query name (see --list) or a .rq file")
@@ -95,7 +99,8 @@ def cmd_ingest(args) -> int:
     try:
         report = ingest(args.paths, store, lang=args.lang, published=args.published, strict=args.strict,
                         batch_size=args.batch_size, progress=False if args.quiet else None,
-                        on_error=lambda err: print(f"kgb: {err}", file=sys.stderr))
+                        on_error=lambda err: print(f"kgb: {err}", file=sys.stderr),
+                        snapshot_dir=args.snapshot, snapshot_interval_s=args.snapshot_every)
     except StrictStop as stop:
         return _fail(f"stopped (--strict): {stop}", 1)
     finally:
