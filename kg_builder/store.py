@@ -27,11 +27,27 @@ So ``replace_articles`` sends one update ``DROP SILENT GRAPH <a1> ; ... ; INSERT
 ... }`` per batch: every article of the batch is replaced, or none is. Terms are written by
 pyoxigraph's own N-Triples serialisation (escaped, checked when the term was built), never by
 formatting strings, so no article text can break out of its literal.
+
+One writer, and readers on snapshots. A store directory is opened by one process at a time (RocksDB's
+lock; a second ``kgb ingest``, or one while ``kgb serve`` holds the store, gets a one-line
+:class:`StoreError`). Opening a store that another process writes read-only is undefined behaviour in
+pyoxigraph 0.5, so readers never do it: the writer publishes **snapshots** (``publish_snapshot``:
+``Store.backup``, a RocksDB checkpoint of hard links, taken between two transactions) into a folder::
+
+    SNAPSHOTS/snapshot-000001/  SNAPSHOTS/snapshot-000002/ ...  SNAPSHOTS/current -> snapshot-000002
+
+``current`` is a symbolic link replaced atomically once a snapshot is complete, so a reader
+(``open_snapshot``, read-only, no lock) always gets a whole one. Nobody ever writes a published snapshot.
+Superseded snapshots are deleted once they have been superseded for ``SNAPSHOT_GRACE_S`` seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import shutil
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Union
@@ -70,6 +86,20 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+#: How long a superseded snapshot is kept for the readers that may still have it open (seconds).
+SNAPSHOT_GRACE_S = 300.0
+#: The symbolic link, inside a snapshot folder, to the newest complete snapshot.
+SNAPSHOT_CURRENT = "current"
+_SNAPSHOT_NAME = re.compile(r"snapshot-(\d{6,})")
+#: Written into each snapshot once it is complete; only such folders are opened by ``open_snapshot``.
+SNAPSHOT_MARKER = "KGB_SNAPSHOT"
+
+
+def _in_use_message(path: Path) -> str:
+    return (f"the store {path} is in use by another kgb process (an ingest, or kgb serve); "
+            f"wait for it to finish and retry, or query a snapshot (kgb ingest --snapshot DIR)")
+
+
 class KGStore:
     """An embedded Oxigraph store in a directory (created if missing).
 
@@ -80,18 +110,24 @@ class KGStore:
     >>> store.close()
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{self.path} is a file, not a store directory")
+        if read_only and not self.path.is_dir():
+            raise StoreError(f"no store at {self.path}")
+        if not read_only and not self.path.exists():
+            try:
+                self.path.mkdir(parents=True)
+            except OSError as err:
+                raise StoreError(f"cannot create the store {self.path}: {err.strerror or err}") from None
         try:
-            self._store: Store | None = Store(str(self.path))
+            self._store: Store | None = Store.read_only(str(self.path)) if read_only else Store(str(self.path))
         except OSError as err:
             message = str(err)
             if "lock" in message.lower():
-                raise StoreError(
-                    f"the store {self.path} is in use by another kgb process; wait for it to finish and retry"
-                ) from None
+                raise StoreError(_in_use_message(self.path)) from None
             raise StoreError(f"cannot open the store {self.path}: {_first_line(err)}") from None
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -110,7 +146,8 @@ class KGStore:
     def close(self) -> None:
         """Flush and release the directory (its lock) for other processes. Closing twice is fine."""
         if self._store is not None:
-            self._store.flush()
+            if not self.read_only:
+                self._store.flush()
             # Oxigraph has no close(): the lock goes when the last reference does. Query results hold a
             # reference too, which is why run_query reads them to the end.
             self._store = None
@@ -168,6 +205,34 @@ class KGStore:
             self.oxigraph.update(request)
         except OSError as err:
             raise StoreError(f"writing to the store {self.path} failed: {_first_line(err)}") from None
+
+    def publish_snapshot(self, folder: str | Path) -> Path:
+        """Publish a consistent, read-only copy of the store as ``folder/current``; return its path.
+
+        The copy is a RocksDB checkpoint (``Store.backup``: hard links, milliseconds) taken in this
+        process between two transactions, so every article in it is whole. It is written under a new
+        name, marked complete, and only then does ``current`` point to it (an atomic rename of a link).
+        Snapshots superseded for more than :data:`SNAPSHOT_GRACE_S` seconds are deleted.
+        ``folder`` must be on the same file system as the store for hard links (else files are copied).
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m[1]) for p in folder.iterdir() if (m := _SNAPSHOT_NAME.fullmatch(p.name))]
+        name = f"snapshot-{max(numbers, default=0) + 1:06d}"
+        target = folder / name
+        try:
+            self.oxigraph.backup(str(target))
+        except OSError as err:
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"cannot write a snapshot into {folder}: {_first_line(err)}") from None
+        (target / SNAPSHOT_MARKER).write_text(f"snapshot of {self.path.resolve()}\n", encoding="utf-8")
+        link = folder / f".{SNAPSHOT_CURRENT}-{os.getpid()}"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(name, link)
+        os.replace(link, folder / SNAPSHOT_CURRENT)
+        _delete_old_snapshots(folder, keep=name)
+        return target
 
     def article_hash(self, article_iri: str) -> str | None:
         """The ``kgb:contentHash`` stored for an article, or None if the article is not in the store."""
@@ -299,6 +364,56 @@ class KGStore:
             "events by type": dict(sorted(by_type.items())),
             "events by sub-event type": dict(sorted(by_sub.items())),
         }
+
+
+def _delete_old_snapshots(folder: Path, keep: str, grace_s: float | None = None) -> None:
+    """Delete the snapshots superseded for longer than ``grace_s`` (default :data:`SNAPSHOT_GRACE_S`).
+
+    A snapshot's superseding time is when its successor was marked complete."""
+    grace_s = SNAPSHOT_GRACE_S if grace_s is None else grace_s
+    snapshots = sorted((int(m[1]), p) for p in folder.iterdir() if (m := _SNAPSHOT_NAME.fullmatch(p.name)))
+    complete = [(number, path) for number, path in snapshots if (path / SNAPSHOT_MARKER).is_file()]
+    now = time.time()
+    for number, path in snapshots:
+        if path.name == keep:
+            continue
+        successors = [later for n, later in complete if n > number]
+        if not successors:
+            continue          # the newest complete one (or a later, unfinished one): keep
+        try:
+            superseded_at = (successors[0] / SNAPSHOT_MARKER).stat().st_mtime
+        except OSError:
+            continue
+        if now - superseded_at > grace_s:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def latest_snapshot(folder: str | Path) -> Path:
+    """The newest complete snapshot published into ``folder`` (what ``folder/current`` points to)."""
+    folder = Path(folder)
+    link = folder / SNAPSHOT_CURRENT
+    try:
+        name = os.readlink(link)
+    except FileNotFoundError:
+        raise StoreError(f"no snapshot in {folder} yet (kgb ingest --snapshot {folder} publishes them)") from None
+    except OSError as err:
+        raise StoreError(f"{link} is not a snapshot link: {err.strerror or err}") from None
+    target = folder / name
+    if not (target / SNAPSHOT_MARKER).is_file():
+        raise StoreError(f"{target} is not a complete kgb snapshot")
+    return target
+
+
+def open_snapshot(folder: str | Path) -> KGStore:
+    """The newest snapshot in ``folder``, opened read-only (no lock: any number of readers at once).
+
+    ``folder`` is a snapshot folder (with its ``current`` link) or one snapshot directory. A live store
+    is refused: reading a store another process writes is undefined behaviour in pyoxigraph 0.5.
+    """
+    folder = Path(folder)
+    if (folder / SNAPSHOT_MARKER).is_file():
+        return KGStore(folder, read_only=True)
+    return KGStore(latest_snapshot(folder), read_only=True)
 
 
 def open_store(location: str | Path) -> KGStore:
