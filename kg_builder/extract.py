@@ -143,7 +143,8 @@ class Extractor:
             locations=keys(c.locations), date=date, date_precision=precision, killed=c.killed,
             injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
             weapons=tuple(sorted(c.weapons)), claims=claims,
-            responds_to="?" if c.responds else None,   # resolved to an event key by resolve()
+            # resolved to an event key by resolve(): "?" an event told before, "?next" the one after
+            responds_to=("?next" if c.answers_later else "?") if c.responds else None,
             confidence=c.confidence, evidence=(sentence,), refers_back=c.anaphoric, background=c.background,
         )
 

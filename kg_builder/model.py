@@ -40,6 +40,14 @@ ACLED_TYPES: dict[str, tuple[str, ...]] = {
 #: sub-event type -> event type
 EVENT_TYPE_OF: dict[str, str] = {sub: typ for typ, subs in ACLED_TYPES.items() for sub in subs}
 
+#: When two tellings of one incident disagree on the sub-event type, the one earlier here wins
+#: (ACLED precedence: an air strike over shelling, shelling over a generic armed clash).
+SUB_EVENT_PRECEDENCE: tuple[str, ...] = (
+    "Chemical weapon", "Suicide bomb", "Air/drone strike", "Remote explosive/landmine/IED", "Grenade",
+    "Shelling/artillery/missile attack", "Non-state actor overtakes territory", "Government regains territory",
+    "Abduction/forced disappearance", "Attack", "Armed clash",
+)
+
 #: The closed weapon list of the annotation guidelines.
 WEAPONS: tuple[str, ...] = (
     "artillery", "rocket", "missile", "mortar", "drone", "aircraft", "small_arms",

@@ -11,18 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import EVENT_TYPE_OF, Claim, Event, Extraction
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Event, Extraction
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
-# When two records of one incident disagree on the sub-event type, the more specific wins
-# (ACLED precedence: an air strike over shelling, shelling over a generic clash).
-SPECIFICITY = (
-    "Chemical weapon", "Suicide bomb", "Air/drone strike", "Remote explosive/landmine/IED", "Grenade",
-    "Shelling/artillery/missile attack", "Non-state actor overtakes territory", "Government regains territory",
-    "Abduction/forced disappearance", "Attack", "Armed clash",
-)
-
-
 def _family(e: Event) -> str:
     t = EVENT_TYPE_OF[e.sub_event_type]
     return "violent" if t in VIOLENT else t
@@ -68,7 +59,7 @@ def same_incident(a: Event, b: Event) -> bool:
 
 
 def _more_specific(a: str, b: str) -> str:
-    rank = {s: i for i, s in enumerate(SPECIFICITY)}
+    rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
     return a if rank.get(a, 99) <= rank.get(b, 99) else b
 
 
@@ -122,6 +113,12 @@ def resolve(extraction: Extraction) -> Extraction:
     out: list[Event] = []
     for i, ev in enumerate(merged):
         responds_to = None
+        if ev.responds_to == "?next":
+            # "قصفت إسرائيل ... ردا على إطلاق صواريخ": the answered event is told after it
+            answered = next((p for p in merged[i + 1:] if set(p.evidence) & set(ev.evidence)), None)
+            if answered is not None:
+                out.append(replace(ev, key=renamed[id(ev)], responds_to=renamed[id(answered)]))
+                continue
         if ev.responds_to is not None:
             earlier = merged[:i]
             answered = next((p for p in reversed(earlier)

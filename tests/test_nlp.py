@@ -153,3 +153,21 @@ def test_every_lexicon_key_names_a_gazetteer_entry(lang):
     gazetteer = load_gazetteer()
     missing = [key for _, key in _rows(path) if gazetteer.get(key) is None]
     assert not missing
+
+
+def test_two_incidents_in_one_sentence_stay_apart_but_two_tellings_merge(extractor):
+    apart = run(extractor, "قصفت القوات الروسية بلدة كفرنبل في إدلب، فيما هاجم تنظيم داعش قرية الشولا قرب دير الزور.")
+    assert len(apart.events) == 2
+    one = run(extractor, "شنت طائرات التحالف الدولي غارة استهدفت مواقع تنظيم داعش في بلدة الشعفة.")
+    assert len(one.events) == 1
+
+
+def test_in_response_to_points_from_the_response_to_what_it_answers(extractor):
+    x = run(extractor, "قصف الجيش التركي مواقع قسد في منبج ردا على سقوط قذائف أطلقتها قسد على بلدة كركميش.")
+    by_actor = {x.entity(e.actors[0]).label_en if e.actors else None: e for e in x.events}
+    assert len(x.events) == 2
+    response = next(e for e in x.events if e.responds_to)
+    answered = next(e for e in x.events if e.key == response.responds_to)
+    assert "Turk" in (x.entity(response.actors[0]).label_en or "")
+    assert answered.actors and "SDF" in (x.entity(answered.actors[0]).label_en or "") or answered.locations
+    assert by_actor

@@ -23,7 +23,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg_builder.model import EVENT_TYPE_OF
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
@@ -98,6 +98,32 @@ class EventFinder:
             events.extend(found)
         doc._.events = events
         return doc
+
+
+def _absorb(into: EventCandidate, other: EventCandidate) -> None:
+    """Fold a second telling of an incident in the same sentence into the first."""
+    for role in ("actors", "targets", "locations", "claimants"):
+        mine = getattr(into, role)
+        for m in getattr(other, role):
+            if all(m.name != x.name or m.key != x.key for x in mine):
+                mine.append(m)
+    into.weapons |= other.weapons
+    into.killed = _min(into.killed, other.killed)
+    into.injured = _min(into.injured, other.injured)
+    into.killed_vague |= other.killed_vague
+    into.injured_vague |= other.injured_vague
+    into.date = into.date or other.date
+    into.anaphoric = into.anaphoric and other.anaphoric
+    into.confidence = max(into.confidence, other.confidence)
+    # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
+    # the other trigger tells the same attacker's act; another attacker's part ("شن داعش هجوما ...
+    # بدعم من طيران التحالف") does not change what the first one did
+    same_attacker = not other.actors or not into.actors or {m.name for m in other.actors} & {m.name for m in into.actors}
+    rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
+    if (same_attacker or into.anaphoric) and EVENT_TYPE_OF[other.sub_event_type] in VIOLENT \
+            and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT \
+            and rank.get(other.sub_event_type, 99) < rank.get(into.sub_event_type, 99):
+        into.sub_event_type = other.sub_event_type
 
 
 def _min(a: int | None, b: int | None) -> int | None:
@@ -361,11 +387,15 @@ class _Sentence:
                 continue
             if head.needs_weapon and not (self._once("weapons", lambda: self.weapons(self.s, self.e)) or head_k != k):
                 continue   # أطلق alone: launched what? (a campaign, a balloon, a statement)
+            # where the next event's clause begins, this one's places end
+            here = self.clause_bounds(t0)[0]
+            self.next_trigger = next((tr[0] for tr in trigs[max(head_k, k) + 1:]
+                                      if self.clause_bounds(tr[0])[0] > here), self.e)
             ev = self.build(s_index, trigs[head_k], verb_pos, trig)
             if ev is not None:
                 out.append(ev)
                 used.add(k)
-        return out
+        return self.join(out)
 
     def is_irrealis(self, t0: int) -> bool:
         """A threat, plan or denial just before the trigger, or a habit said in its clause."""
@@ -413,7 +443,8 @@ class _Sentence:
             sentence_end_char=self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text),
             sentence_index=s_index, actors=actors, targets=targets, locations=locations,
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
-            date=date, responds=verb_trig.respond or self.has_cue("respond", a, t1),
+            date=date,
+            responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
             anaphoric=definite and trig.pos == "noun" and not actors,
             background=self.has_cue("background"),
         )
@@ -431,8 +462,44 @@ class _Sentence:
         return ev
 
     def find_locations(self, anchor: int, t1: int, actors) -> list[EntityMention]:
-        """The places of the sentence (resolve() keeps the most specific ones of the incident)."""
-        return [m for m in self.ents if m.kind == "place" and m not in actors]
+        """The places of the event's own stretch of the sentence: from the start of its clause to
+        the clause of the next trigger (see :meth:`join`, which widens it when the sentence tells
+        one incident)."""
+        start = self.clause_bounds(anchor)[0]
+        end = max(self.next_trigger, t1)
+        return [m for m in self.ents if m.kind == "place" and m not in actors and start <= m.start < end]
+
+    def answered(self, t0: int) -> bool:
+        """Is this trigger the event another one answers ("... ردا على إطلاق صواريخ")?"""
+        return any(self.cue_at("in_response_to", i) for i in range(max(self.s, t0 - 4), t0))
+
+    def join(self, events: list[EventCandidate]) -> list[EventCandidate]:
+        """One sentence, one incident -- unless its events share nothing (different attackers at
+        different places: "قصفت روسيا كفرنبل، فيما هاجم داعش الشولا"). A sentence left with one
+        incident gives it all its places."""
+        groups: list[EventCandidate] = []
+        for ev in events:
+            for g in groups:
+                apart = (g.actors and ev.actors and not {m.name for m in g.actors} & {m.name for m in ev.actors}
+                         and g.locations and ev.locations
+                         and not {m.name for m in g.locations} & {m.name for m in ev.locations})
+                same_family = (EVENT_TYPE_OF[g.sub_event_type] in VIOLENT) == (EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT)
+                if not apart and same_family and g.responds == ev.responds \
+                        and self.answered(g.trigger_start) == self.answered(ev.trigger_start):
+                    _absorb(g, ev)
+                    break
+            else:
+                groups.append(ev)
+        if len(groups) == 1:
+            places = [m for m in self.ents if m.kind == "place" and m not in groups[0].actors]
+            groups[0].locations = places
+        # "X did A ردا على B": A answers B, told later in the same sentence
+        answered = [g for g in groups if self.answered(g.trigger_start)]
+        for g in groups:
+            if answered and g not in answered and g.trigger_start < answered[0].trigger_start:
+                g.responds = True
+                g.answers_later = True
+        return groups
 
     def cue_actor(self, t1: int) -> EntityMention | None:
         """The name after "مصدره"، "من قبل"، "by" in the trigger's clause, after the trigger."""
@@ -455,7 +522,9 @@ class _Sentence:
             before = [m for m in self.ents if m.kind in kinds and verb_pos - 5 <= m.end <= verb_pos - 1]
             return before[-1] if before else None
         if self.lang == "ar":
-            after = self.mention_starting(verb_pos + 1, verb_pos + 4, kinds=kinds, skip_positions=False)
+            # VSO: the subject comes right after the verb (past a date or an adverb), not after its object
+            first = self.skip_fillers(verb_pos + 1)
+            after = self.mention_starting(first, first + 1, kinds=kinds, skip_positions=False)
             if after is not None and not self.prepositional(after):
                 return after
         # SVO: walk back from the verb over at most 12 tokens; a relative clause in between

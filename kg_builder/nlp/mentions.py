@@ -66,6 +66,7 @@ class EventCandidate:
     date: DateRef | None = None
     claimants: list[EntityMention] = field(default_factory=list)
     responds: bool = False
+    answers_later: bool = False  # the event it answers is told after it, in the same sentence
     anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     confidence: float = 0.5
