@@ -35,6 +35,9 @@ CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
 PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
                 "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
                 "near", "against", "into", "toward", "towards"}
+# English words after which a trigger that can be a verb or a noun is the noun
+EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
+                   "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
 # adverbs that may stand between a verb and its object
 FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "again", "also"}
 # words that open a new clause: what follows them is not a role of a trigger before them
@@ -258,8 +261,14 @@ class _Sentence:
     def reading(self, i: int, matches: list[TriggerMatch]) -> TriggerMatch:
         """Verb or noun, when a word can be both (قصف): behind an article or a preposition it is the
         noun (القصف، لقصف، بقصف); otherwise the verb, a perfect reading before an imperfect one."""
-        nominal = self.lang == "ar" and (self.norms[i].startswith(("ال", "ب", "ل", "لل", "وال", "بال"))
-                                         and len(self.variants[i]) > 1)
+        if self.lang == "ar":
+            nominal = self.norms[i].startswith(("ال", "ب", "ل", "لل", "وال", "بال")) and len(self.variants[i]) > 1
+        else:
+            # English: a noun after a determiner, a number, a preposition or an adjective of origin
+            # ("the attack", "two strikes", "in strikes", "Russian strikes"), a verb otherwise
+            prev = self.norms[i - 1] if i > self.s else ""
+            nominal = (prev in EN_NOUN_CONTEXT or prev.isdigit() or prev in PREPOSITIONS
+                       or bool(self.nisba_at.get(i - 1)) or any(m.end == i for m in self.ents))
         def rank(m: TriggerMatch):
             is_noun = m.trigger.pos == "noun"
             return (is_noun != nominal, m.imperfect)
@@ -544,6 +553,12 @@ class _Sentence:
             m = self.subject(verb_pos, a)
             if m is not None:
                 return m
+        if self.lang != "ar":
+            # English: the attacker stands before a noun trigger ("Russian air strikes", "coalition
+            # strikes"), never after it ("strikes on Iranian depots")
+            before = [m for m in self.ents + self.nisbas if m.kind == "actor" and t0 - 3 <= m.start and m.end <= t0
+                      and m.type != "Civilians"]
+            return before[-1] if before else None
         # noun trigger: genitive or ل-phrase right after it, or an adjective of origin
         for n in self.nisbas:
             if t1 <= n.start <= t1 + 2:
