@@ -191,13 +191,18 @@ def export_events(store: KGStore, out: TextIO) -> int:
     for spans in mentions.values():
         spans.sort()
 
+    # Pick once per entity: a gazetteer entity's label is repeated in every article graph that names it,
+    # so picking per event would cost events x articles.
+    picked_labels = {key: _pick(candidates) for key, candidates in labels.items()}
+    picked_types = {key: _pick(candidates) for key, candidates in types.items()}
+    picked_coords = {key: _pick(candidates) for key, candidates in coords.items()}
+
     def entity(article: str, iri: str, with_coords: bool) -> dict:
         texts = list(dict.fromkeys(text for _, text in mentions.get((article, iri), ())))
-        record = {"iri": iri, "label_en": _pick(labels.get((iri, "en"), [])),
-                  "label_ar": _pick(labels.get((iri, "ar"), [])), "type": _pick(types.get(iri, [])),
-                  "mentions": texts}
+        record = {"iri": iri, "label_en": picked_labels.get((iri, "en")), "label_ar": picked_labels.get((iri, "ar")),
+                  "type": picked_types.get(iri), "mentions": texts}
         if with_coords:
-            lat, lon = _pick(coords.get((iri, "lat"), [])), _pick(coords.get((iri, "long"), []))
+            lat, lon = picked_coords.get((iri, "lat")), picked_coords.get((iri, "long"))
             record["lat"] = float(lat) if lat is not None else None
             record["lon"] = float(lon) if lon is not None else None
         return record
