@@ -140,7 +140,8 @@ class Extractor:
         precision = c.date.precision if c.date else None
         return Event(
             key=f"c{n}", sub_event_type=c.sub_event_type, actors=keys(c.actors), targets=keys(c.targets),
-            locations=keys(c.locations), date=date, date_precision=precision, killed=c.killed,
+            locations=keys(c.locations), date=date, date_precision=precision, date_from_lead=c.date_from_lead,
+            killed=c.killed,
             injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
             weapons=tuple(sorted(c.weapons)), claims=claims,
             # resolved to an event key by resolve(): "?" an event told before, "?next" the one after

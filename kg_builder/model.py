@@ -122,6 +122,7 @@ class Event:
     locations: tuple[str, ...] = ()
     date: str | None = None            # "YYYY-MM-DD" (day), "YYYY-MM" (month) or "YYYY" (year)
     date_precision: str | None = None  # one of DATE_PRECISIONS, None when no time is said
+    date_from_lead: bool = False       # no date of its own: the lead's date was taken (weaker evidence)
     killed: int | None = None
     injured: int | None = None
     killed_vague: bool = False         # "dozens were killed": a toll was said, without a number

@@ -24,6 +24,8 @@ def _min(a, b):
 
 
 def _dates_conflict(a: Event, b: Event) -> bool:
+    if a.date_from_lead or b.date_from_lead:
+        return False        # a date only assumed from the lead contradicts nothing
     if a.date and b.date and a.date_precision == "day" and b.date_precision == "day":
         return a.date != b.date
     return False
@@ -63,6 +65,19 @@ def _more_specific(a: str, b: str) -> str:
     return a if rank.get(a, 99) <= rank.get(b, 99) else b
 
 
+_PRECISION = {"day": 0, "month": 1, "year": 2, "relative": 3}
+
+
+def _more_precise(a: Event, b: Event) -> bool:
+    """Is a's date at least as precise as b's (a day over a month over a year over "days ago";
+    a date of its own over one assumed from the lead)?"""
+    if a.date_from_lead != b.date_from_lead and b.date_precision is not None:
+        return not a.date_from_lead
+    if a.date_precision is None:
+        return b.date_precision is None
+    return _PRECISION.get(a.date_precision, 9) <= _PRECISION.get(b.date_precision, 9)
+
+
 def merge(a: Event, b: Event) -> Event:
     """One record out of two records of one incident (``a`` told first)."""
 
@@ -81,8 +96,9 @@ def merge(a: Event, b: Event) -> Event:
         if _family(a) == "violent" else a.sub_event_type,
         actors=union(a.actors, b.actors), targets=union(a.targets, b.targets),
         locations=union(a.locations, b.locations),
-        date=a.date if a.date else b.date,
-        date_precision=a.date_precision if a.date else b.date_precision,
+        date=a.date if _more_precise(a, b) else b.date,
+        date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
+        date_from_lead=a.date_from_lead if _more_precise(a, b) else b.date_from_lead,
         killed=_min(a.killed, b.killed), injured=_min(a.injured, b.injured),
         killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
         weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),

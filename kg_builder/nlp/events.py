@@ -35,6 +35,7 @@ CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
 PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
                 "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
                 "near", "against", "into", "toward", "towards"}
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
 # English words after which a trigger that can be a verb or a noun is the noun
 EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
                    "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
@@ -99,8 +100,24 @@ class EventFinder:
                     prev.killed = _min(prev.killed, killed)
                     prev.injured = _min(prev.injured, injured)
             events.extend(found)
+        # an incident told without a date of its own is, in news, the story's incident: it takes the
+        # date of the lead (the first day named in the first paragraph) -- background never does
+        lead = _lead_date(doc)
+        if lead is not None:
+            for ev in events:
+                if (ev.date is None or ev.date.precision != "day") and not ev.background:
+                    ev.date, ev.date_from_lead = lead, True
         doc._.events = events
         return doc
+
+
+def _lead_date(doc: Doc):
+    """The first day-precision date of the first paragraph, if it names one."""
+    first_break = next((t.i for t in doc if "\n" in t.text), len(doc))
+    for d in doc._.dates or []:
+        if d.start < first_break and d.precision == "day" and d.value:
+            return d
+    return None
 
 
 def _absorb(into: EventCandidate, other: EventCandidate) -> None:
@@ -115,7 +132,9 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     into.injured = _min(into.injured, other.injured)
     into.killed_vague |= other.killed_vague
     into.injured_vague |= other.injured_vague
-    into.date = into.date or other.date
+    if other.date and (into.date is None or PRECISION_RANK.get(other.date.precision, 9)
+                       < PRECISION_RANK.get(into.date.precision, 9)):
+        into.date = other.date
     into.anaphoric = into.anaphoric and other.anaphoric
     into.confidence = max(into.confidence, other.confidence)
     # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
@@ -634,11 +653,13 @@ class _Sentence:
         """The date of the event: the nearest in its sentence that is not the date of the report
         ("صرح المرصد السبت أن الغارات التي وقعت فجر الخميس": Thursday); else the latest date said
         earlier in the same paragraph."""
-        in_sentence = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision]
+        in_sentence = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision
+                       and not (d.start > self.s and self.norms[d.start - 1] in ("منذ", "since"))]
         # the report's own date only when the sentence gives no other (news often reports the same day)
         dates = [d for d in in_sentence if not self.is_report_date(d, t0)] or in_sentence
         if dates:
-            return min(dates, key=lambda d: abs(d.start - t0))
+            # a day before a month before a year ("مطلع العام" beside "ليل الاثنين"), then the nearest
+            return min(dates, key=lambda d: (PRECISION_RANK.get(d.precision, 9), abs(d.start - t0)))
         paragraph_start = self.s
         while paragraph_start > 0 and "\n" not in self.doc[paragraph_start - 1].text:
             paragraph_start -= 1

@@ -64,6 +64,7 @@ class EventCandidate:
     injured_vague: bool = False
     weapons: set[str] = field(default_factory=set)
     date: DateRef | None = None
+    date_from_lead: bool = False
     claimants: list[EntityMention] = field(default_factory=list)
     responds: bool = False
     answers_later: bool = False  # the event it answers is told after it, in the same sentence
