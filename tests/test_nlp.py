@@ -171,3 +171,11 @@ def test_in_response_to_points_from_the_response_to_what_it_answers(extractor):
     assert "Turk" in (x.entity(response.actors[0]).label_en or "")
     assert answered.actors and "SDF" in (x.entity(answered.actors[0]).label_en or "") or answered.locations
     assert by_actor
+
+
+def test_tolls_of_two_sides_add_up_and_no_casualties_is_zero(extractor):
+    both = run(extractor, "اندلعت اشتباكات عنيفة بين قوات النظام وتنظيم داعش في بادية السويداء أسفرت عن مقتل "
+                          "12 عنصرا من قوات النظام و7 من مسلحي تنظيم داعش.")
+    assert [e.killed for e in both.events] == [19]
+    none = run(extractor, "سقطت قذائف أطلقتها قوات النظام على بلدة معرة النعمان دون وقوع إصابات.")
+    assert [(e.killed, e.injured) for e in none.events] == [(0, 0)]

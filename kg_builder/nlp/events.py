@@ -336,8 +336,15 @@ class _Sentence:
         return out
 
     def casualties(self, start: int, end: int):
-        killed = injured = None
-        kv = iv = False
+        """(killed, injured, killed vague, injured vague) said in tokens [start, end).
+
+        A cue with a number: after it ("مقتل 5"), right before it ("5 قتلى"), or the subject of a
+        passive verb further back in its clause ("21 على الأقل من المقاتلين ... قتلوا"). Figures for
+        different sides add up (the toll counts all sides: "مقتل 21 من قوات النظام و8 من مسلحي التنظيم");
+        two figures for the same side are two estimates, and the lowest stands. "No casualties"
+        (دون أن يوقع ضحايا) is a toll of 0."""
+        figures: dict[str, dict[str, int]] = {"killed": {}, "injured": {}}
+        vague = {"killed": False, "injured": False}
         quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
         i = start
         while i < end:
@@ -346,22 +353,44 @@ class _Sentence:
                 i += 1
                 continue
             n, group = hit
+            if group == "none":
+                for g in ("killed", "injured"):
+                    figures[g].setdefault("", 0)
+                i += n
+                continue
             a, _ = self.clause_bounds(i)
-            # after the cue ("مقتل 5")، right before it ("5 قتلى")، or the subject of a passive verb
-            # further back in its clause ("21 على الأقل من المقاتلين ... قتلوا")
             near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
                     or (q.start <= i < q.end) or (max(a, i - 9) <= q.start < i and not self.in_date(q))]
             if near:
                 q = min(near, key=lambda q: abs(q.start - i))
-                if q.value is not None:
-                    if group == "killed":
-                        killed = _min(killed, q.value)
-                    else:
-                        injured = _min(injured, q.value)
-                elif q.vague:
-                    kv, iv = (True, iv) if group == "killed" else (kv, True)
+                # "مقتل 12 عنصرا من قوات النظام و7 من مسلحي التنظيم": a list of figures after one cue
+                listed = [q] + [r for r in quantities if q.end <= r.start <= q.end + 6 and r is not q
+                                and (self.norms[r.start].startswith("و") or self.norms[r.start - 1] in ("و", "and"))]
+                for r in listed:
+                    if r.value is not None:
+                        side = self.side_after(r.end)
+                        old = figures[group].get(side)
+                        figures[group][side] = r.value if old is None else min(old, r.value)
+                    elif r.vague:
+                        vague[group] = True
             i += n
-        return killed, injured, kv, iv
+
+        def total(by_side: dict[str, int]) -> int | None:
+            if not by_side:
+                return None
+            named = {k: v for k, v in by_side.items() if k}
+            # an unnamed figure beside named sides is most likely one of them told again
+            return sum(named.values()) if len(named) > 1 else min(by_side.values())
+
+        return total(figures["killed"]), total(figures["injured"]), vague["killed"], vague["injured"]
+
+    def side_after(self, j: int) -> str:
+        """Whose dead a number counts: the actor named right after it ("8 من مسلحي التنظيم")."""
+        for k in range(j, min(self.e, j + 4)):
+            for m in [*self.by_start.get(k, ()), *self.nisba_at.get(k, ())]:
+                if m.kind == "actor":
+                    return m.key or m.name
+        return ""
 
     def in_date(self, q) -> bool:
         return any(d.start <= q.start < d.end for d in (self.doc._.dates or []))
@@ -564,10 +593,25 @@ class _Sentence:
                   and not self.prepositional(m)]
         return before[-1] if before else None
 
+    def between(self, t1: int) -> tuple[EntityMention, EntityMention] | None:
+        """The two sides of a clash: "اشتباكات بين X وY"، "clashes between X and Y"."""
+        for i in range(t1, min(self.e, t1 + 4)):
+            if self.norms[i] in ("بين", "between"):
+                first = self.mention_starting(i + 1, i + 2, kinds=("actor",), skip_positions=False)
+                if first is not None:
+                    second = self.mention_starting(first.end, first.end + 2, kinds=("actor",), skip_positions=False)
+                    if second is not None and self.coordinated(first.end, second.start):
+                        return first, second
+                return None
+        return None
+
     def find_actor(self, anchor, verb_pos, t0, t1, a, b) -> EntityMention | None:
         m = self.cue_actor(t1)
         if m is not None:
             return m
+        sides = self.between(t1)
+        if sides is not None:
+            return sides[0]
         if verb_pos is not None:
             m = self.subject(verb_pos, a)
             if m is not None:
@@ -589,6 +633,9 @@ class _Sentence:
         return None
 
     def find_targets(self, anchor, verb_pos, t1, actor, clause_end) -> list[EntityMention]:
+        sides = self.between(t1)
+        if sides is not None and sides[0] is actor:
+            return [sides[1]]
         out: list[EntityMention] = []
         start = min(anchor, t1)
         _, clause_end = self.clause_bounds(t1 - 1)
