@@ -72,6 +72,10 @@ class StrictStop(Exception):
     a dropped field). What was read before it is stored, whole."""
 
 
+class _StopReading(Exception):
+    """Raised out of the reader's error callback to end reading at a strict stop."""
+
+
 # --- oversized articles -------------------------------------------------------------------------------
 
 #: Where a piece may end, best first: a blank line, a line break, a sentence end, a space.
@@ -262,7 +266,10 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
             store.publish_snapshot(snapshot_dir)
             last_snapshot = now
 
+    stop_reason: str | None = None    # --strict: the first bad input; nothing after it is read
+
     def report_error(err: IngestError) -> None:
+        nonlocal stop_reason
         warning = err.level == "warning"
         if warning:
             report.warnings += 1
@@ -270,8 +277,13 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
             report.failed += 1
         if on_error is not None:
             on_error(err)
-        if strict:
-            raise StrictStop(str(err))
+        if strict and stop_reason is None:
+            stop_reason = str(err)
+
+    def report_reading_error(err: IngestError) -> None:
+        report_error(err)
+        if stop_reason is not None:
+            raise _StopReading    # out of the reader, so nothing after the bad input is read
 
     def changed(articles: Iterator[Article]) -> Iterator[tuple[Article, str]]:
         for a in articles:
@@ -282,13 +294,20 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
                 continue
             yield a, h
 
-    pending = changed(read_articles(paths, lang=lang, published=published, on_error=report_error))
+    pending = changed(read_articles(paths, lang=lang, published=published, on_error=report_reading_error))
     hashes: dict[str, str] = {}
 
     def articles_to_extract() -> Iterator[Article]:
-        for a, h in pending:
-            hashes[a.id] = h
-            yield a
+        # A strict stop ends this stream: the extractor still finishes, and the batch stores, every
+        # article read before the bad input.
+        try:
+            for a, h in pending:
+                if stop_reason is not None:
+                    return
+                hashes[a.id] = h
+                yield a
+        except _StopReading:
+            return
 
     def extraction_failed(article: Article, err: Exception) -> None:
         hashes.pop(article.id, None)
@@ -325,4 +344,6 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
                 publish_snapshot(force=True)
         finally:
             bar.close()
+    if stop_reason is not None:
+        raise StrictStop(stop_reason)
     return report
