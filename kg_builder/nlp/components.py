@@ -31,7 +31,7 @@ from kg_builder.nlp.numbers import find_numbers
 for _name, _default in (("norm_key", ""), ("variants", ())):
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
-for _name in ("entities", "quantities", "dates", "events"):
+for _name in ("entities", "quantities", "dates", "events", "forms"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 for _name in ("published", "lang"):
@@ -58,10 +58,15 @@ def make_normaliser(nlp: Language, name: str):
     lang = nlp.lang
 
     def normaliser(doc: Doc) -> Doc:
+        norms, all_variants = [], []
         for tok in doc:
             key, variants = _forms(tok.text, lang)
             tok._.norm_key = key
             tok._.variants = variants
+            norms.append(key)
+            all_variants.append(variants)
+        # the same forms as two plain lists, for the components that scan every token
+        doc._.forms = (all_variants, norms)
         return doc
 
     return normaliser
@@ -124,6 +129,8 @@ def make_dates(nlp: Language, name: str):
 
 def token_forms(doc: Doc) -> tuple[list[tuple[str, ...]], list[str]]:
     """(variants, norm keys) of every token, the inputs of :meth:`PhraseTable.match`."""
+    if doc._.forms is not None:
+        return doc._.forms
     return [t._.variants for t in doc], [t._.norm_key for t in doc]
 
 

@@ -169,6 +169,7 @@ class _Sentence:
         self.lang = finder.lang
         self._cues: dict[str, dict[int, int]] = {}
         self._memo: dict[str, object] = {}
+        self._clauses: dict[int, tuple[int, int]] = {}
         self.nisba_at: dict[int, list[EntityMention]] = {}
         for m in self.nisbas:
             self.nisba_at.setdefault(m.start, []).append(m)
@@ -214,6 +215,12 @@ class _Sentence:
 
     def clause_bounds(self, i: int) -> tuple[int, int]:
         """The clause around token i: between punctuation or clause-opening conjunctions (بينما، فيما)."""
+        cached = self._clauses.get(i)
+        if cached is None:
+            cached = self._clauses[i] = self._clause_bounds(i)
+        return cached
+
+    def _clause_bounds(self, i: int) -> tuple[int, int]:
         a = i
         while a > self.s and not self.clause_break(a - 1):
             a -= 1
