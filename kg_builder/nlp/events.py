@@ -274,17 +274,25 @@ class _Sentence:
     # -- the parts of an event -------------------------------------------------------------------
     def triggers(self) -> list[tuple[int, int, TriggerMatch]]:
         out, i = [], self.s
+        last_light = None
         while i < self.e:
             n, matches = self.f.lex.triggers.match_all(self.variants, self.norms, i)
             inside = i in self.inside
             if matches and not inside:
-                out.append((i, i + n, self.reading(i, matches)))
+                # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
+                after_light = last_light is not None and i - last_light <= 6
+                match = self.reading(i, matches, nominal_context=after_light)
+                if match.trigger.light and match.trigger.pos == "verb":
+                    last_light = i
+                elif match.trigger.pos == "noun":
+                    last_light = None
+                out.append((i, i + n, match))
                 i += n
             else:
                 i += 1
         return out
 
-    def reading(self, i: int, matches: list[TriggerMatch]) -> TriggerMatch:
+    def reading(self, i: int, matches: list[TriggerMatch], nominal_context: bool = False) -> TriggerMatch:
         """Verb or noun, when a word can be both (قصف): behind an article or a preposition it is the
         noun (القصف، لقصف، بقصف); otherwise the verb, a perfect reading before an imperfect one."""
         if self.lang == "ar":
@@ -295,6 +303,8 @@ class _Sentence:
             prev = self.norms[i - 1] if i > self.s else ""
             nominal = (prev in EN_NOUN_CONTEXT or prev.isdigit() or prev in PREPOSITIONS
                        or bool(self.nisba_at.get(i - 1)) or any(m.end == i for m in self.ents))
+        nominal = nominal or nominal_context
+
         def rank(m: TriggerMatch):
             is_noun = m.trigger.pos == "noun"
             return (is_noun != nominal, m.imperfect)
