@@ -61,6 +61,7 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
     ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+GROUND_FIRE = {"artillery", "mortar", "rocket"}
 
 
 @cache
@@ -504,7 +505,9 @@ class _Sentence:
         # clause of the sentence may tell a different attack ("in response to the chemical attack")
         ca, cb = self.clause_bounds(anchor)
         cb = max(cb, self.clause_bounds(t0)[1])
-        weapons = self.weapons(min(ca, t0), cb)
+        # "... ردا على هجوم كيماوي": what follows the cue is the other event's, not this one's
+        answered_from = next((i for i in range(t1, cb) if self.cue_at("in_response_to", i)), cb)
+        weapons = self.weapons(min(ca, t0), answered_from)
         if trig.weapon:
             weapons.add(trig.weapon)
         sub = self.sub_event_type(trig, weapons, actors, targets)
@@ -606,8 +609,11 @@ class _Sentence:
         start = max(self.s, verb_pos - 12)
         relative = next((i for i in range(verb_pos - 1, start - 1, -1) if self.is_relative(i)), None)
         limit = relative if relative is not None else verb_pos
-        before = [m for m in self.ents if m.kind in kinds and start <= m.start and m.end <= limit
-                  and not self.prepositional(m)]
+        # an adjective of origin after a weapon is the subject's owner ("الصواريخ الإسرائيلية استهدفت")
+        armed = [m for m in self.nisbas if m.start > self.s
+                 and self.f.lex.weapons.match(self.variants, self.norms, m.start - 1)]
+        before = sorted((m for m in self.ents + armed if m.kind in kinds and start <= m.start and m.end <= limit
+                         and not self.prepositional(m)), key=lambda m: m.start)
         return before[-1] if before else None
 
     def between(self, t1: int) -> tuple[EntityMention, EntityMention] | None:
@@ -701,6 +707,10 @@ class _Sentence:
                 if weapons & needed:
                     sub = chosen
                     break
+        if trig.air_if_foreign and sub == "Shelling/artillery/missile attack" and not weapons & GROUND_FIRE \
+                and actors and actors[0].type == "ForeignForces":
+            # "strikes" by a foreign army with no artillery, mortar or rocket named: air strikes
+            sub = "Air/drone strike"
         if sub in ("Non-state actor overtakes territory", "Government regains territory"):
             if not (weapons or self.violent_elsewhere):
                 # taking a place with no fighting said (ACLED): a non-violent transfer

@@ -117,6 +117,7 @@ class Trigger:
     respond: bool = False
     generic: bool = False
     needs_weapon: bool = False
+    air_if_foreign: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
         opts = _options(row[3] if len(row) > 3 else "")
         trig = Trigger(form=form, pos=pos, sub_event_type=sub, weapon=opts.get("weapon"),
                        light="light" in opts, undergo="undergo" in opts, respond="respond" in opts,
-                       generic="generic" in opts, needs_weapon="needs_weapon" in opts)
+                       generic="generic" in opts, needs_weapon="needs_weapon" in opts,
+                       air_if_foreign="air_if_foreign" in opts)
         words = _key_words(form)
         if len(words) == 1 and pos == "verb" and lang == "ar":
             for surface, imperfect in verb_forms(words[0]):
