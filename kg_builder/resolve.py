@@ -14,6 +14,8 @@ from dataclasses import replace
 from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Event, Extraction
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+# places too large to say two tellings are of one incident
+BROAD_PLACES = {"Country", "Governorate", "Region", "River", None}
 def _family(e: Event) -> str:
     t = EVENT_TYPE_OF[e.sub_event_type]
     return "violent" if t in VIOLENT else t
@@ -31,11 +33,14 @@ def _dates_conflict(a: Event, b: Event) -> bool:
     return False
 
 
-def same_incident(a: Event, b: Event) -> bool:
+def same_incident(a: Event, b: Event, place_types: dict[str, str] | None = None) -> bool:
     """Do two event records of one article tell the same incident?
 
-    Same family of event, no contradicting day, no contradicting actors, and something in common:
-    a target, or a place together with the actor (or with no actor said on one side)."""
+    Same family of event, no contradicting day, and something in common: a target, or a place
+    together with the actor (or with no actor said on one side). Two different attackers make two
+    incidents -- unless it is the same kind of event at the same town or site (a strike on one
+    village told once as American and once as the coalition's), ``place_types`` telling which
+    places are that specific."""
     if _family(a) != _family(b) or _dates_conflict(a, b):
         return False
     if (a.background or b.background) and not set(a.evidence) & set(b.evidence):
@@ -43,14 +48,15 @@ def same_incident(a: Event, b: Event) -> bool:
     if (a.responds_to is None) != (b.responds_to is None):
         return False
     actors_a, actors_b = set(a.actors), set(b.actors)
-    if actors_a and actors_b and not actors_a & actors_b:
+    if (actors_a & set(b.targets)) or (actors_b & set(a.targets)):
         return False
+    if actors_a and actors_b and not actors_a & actors_b:
+        types = place_types or {}
+        specific = {k for k in set(a.locations) & set(b.locations) if types.get(k) not in BROAD_PLACES}
+        return bool(specific) and a.sub_event_type == b.sub_event_type
     shared_actor = bool(actors_a & actors_b)
     shared_target = bool(set(a.targets) & set(b.targets))
     shared_place = bool(set(a.locations) & set(b.locations))
-    # the attacker of one is the target of the other: two sides of an exchange, not one record
-    if (actors_a & set(b.targets)) or (actors_b & set(a.targets)):
-        return False
     if shared_target:
         return True
     if shared_place and (shared_actor or not actors_a or not actors_b):
@@ -111,13 +117,14 @@ def merge(a: Event, b: Event) -> Event:
 
 def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
+    place_types = {e.key: e.type for e in extraction.entities if e.kind == "place"}
     merged: list[Event] = []
     for ev in extraction.events:
         if ev.refers_back and merged and _family(merged[-1]) == _family(ev) and not ev.background:
             merged[-1] = merge(merged[-1], ev)
             continue
         for k, prev in enumerate(merged):
-            if same_incident(prev, ev):
+            if same_incident(prev, ev, place_types):
                 merged[k] = merge(prev, ev)
                 break
         else:
