@@ -417,17 +417,14 @@ def open_snapshot(folder: str | Path) -> KGStore:
 
 
 def open_store(location: str | Path) -> KGStore:
-    """Open the store at ``location``: a directory (created if missing).
+    """Open the store at ``location``: a directory (created if missing), or the ``http(s)://`` root of
+    a SPARQL 1.1 server (a ``kg_builder.remote_store.RemoteStore``, same interface; nothing is sent yet).
 
-    An ``http(s)://`` URL will mean a remote SPARQL endpoint; it is not supported yet.
-
-    >>> try:
-    ...     open_store("https://example.org/sparql")
-    ... except StoreError as err:
-    ...     print(err)
-    remote SPARQL stores (https://example.org/sparql) are not supported yet; give a directory
+    >>> open_store("http://127.0.0.1:7878/")
+    RemoteStore('http://127.0.0.1:7878/')
     """
     text = str(location)
     if text.startswith(("http://", "https://")):
-        raise StoreError(f"remote SPARQL stores ({text}) are not supported yet; give a directory")
+        from kg_builder.remote_store import RemoteStore  # imported here: remote_store imports this module
+        return RemoteStore(text)
     return KGStore(Path(location))
