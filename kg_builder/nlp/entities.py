@@ -234,16 +234,25 @@ class EntityFinder:
             kind, types = self.coref[form]
             antecedent = None
             for m in reversed(mentions):
-                if m.start >= i:
+                if m.start >= i or m.kind != kind:
                     continue
-                if m.kind == kind and m.type in types:
-                    antecedent = m
+                if m.type in types:
+                    antecedent = (m.type, m.key, m.name)
+                    break
+                # a site named inside a larger one evokes it: "قاعدة حقل العمر" makes "الحقل" the field
+                parent = self._parent(m.key)
+                if parent is not None and parent.type in types:
+                    antecedent = (parent.type, parent.key, match_key(parent.label_ar or parent.label_en or ""))
                     break
             if antecedent is None:
                 continue
-            out.append(make_entity_mention(doc, i, i + 1, kind, antecedent.type, antecedent.key, "coref",
-                                           antecedent.name))
+            type_, key, name = antecedent
+            out.append(make_entity_mention(doc, i, i + 1, kind, type_, key, "coref", name))
         return out
+
+    def _parent(self, key: str | None):
+        entry = self.gazetteer.get(key) if key else None
+        return self.gazetteer.get(entry.located_in) if entry is not None and entry.located_in else None
 
     # -- adjectives of origin -------------------------------------------------------------------
     def _nisbas(self, doc, variants, covered) -> list[EntityMention]:
