@@ -179,3 +179,10 @@ def test_tolls_of_two_sides_add_up_and_no_casualties_is_zero(extractor):
     assert [e.killed for e in both.events] == [19]
     none = run(extractor, "سقطت قذائف أطلقتها قوات النظام على بلدة معرة النعمان دون وقوع إصابات.")
     assert [(e.killed, e.injured) for e in none.events] == [(0, 0)]
+
+
+def test_villages_listed_after_a_plural_head_are_places(nlp):
+    doc = nlp("سيطرت قوات النظام على 3 قرى هي الطيبة والمسعودية والرحبة، وقصفت قرى أخرى")
+    places = [m.text for m in doc._.entities if m.kind == "place"]
+    assert places[:3] == ["الطيبة", "والمسعودية", "والرحبة"]
+    assert "أخرى" not in " ".join(places)

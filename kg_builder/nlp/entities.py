@@ -131,6 +131,7 @@ class EntityFinder:
                         mentions.append(make_entity_mention(doc, start, end, kind, type_, None, "learned", name))
                         for k in range(start, end):
                             covered[k] = True
+        mentions.extend(self._listed_places(doc, variants, norms, mentions, covered))
         variants, norms = all_variants, all_norms
 
         mentions.sort(key=lambda m: (m.start, -m.end))
@@ -162,6 +163,8 @@ class EntityFinder:
             # head of a name in construct ("حقل العمر") has no article; coreference handles descriptions
             return []
         j = i + n
+        if not keep_head and j < len(norms) and norms[j] in ("هي", "وهي", "هما"):
+            j += 1      # "4 قرى هي شقرا والحصان": the names come after the pronoun
         inner = self.names.match(variants, norms, j) if j < len(norms) else None
         if inner:
             m, (ikind, itype, ikey) = inner
@@ -216,6 +219,35 @@ class EntityFinder:
                 break
             end += 1
         return end
+
+    def _listed_places(self, doc, variants, norms, mentions, covered) -> list[EntityMention]:
+        """Villages listed after a known one: "شقرا والحصان والجيعة والجنينة" -- each "وX" after a
+        town is a town too, while it is one plain word that names nothing else."""
+        if self.lang != "ar":
+            return []
+        position = {k: p for p, k in enumerate(self._keep)}
+        out = []
+        for m in [m for m in mentions if m.kind == "place" and m.type == "Settlement"]:
+            p = position.get(m.end - 1, -1) + 1
+            while p < len(norms):
+                word, k = norms[p], self._keep[p]
+                stem = word[1:] if word.startswith("و") else None
+                if (not stem or len(stem) < 3 or covered[k] or stem in self.stopwords
+                        or not self._is_list_item(doc[k]) or self.lexicon.triggers.match(variants, norms, p)
+                        or self._is_cue(variants, norms, p) or self.lexicon.entity_heads.match(variants, norms, p)):
+                    break
+                nxt = norms[p + 1] if p + 1 < len(norms) else ""
+                if nxt and not nxt.startswith("و") and nxt != "\n" and doc[self._keep[p + 1]].is_alpha:
+                    break       # "وقرى أخرى": a phrase goes on, not a list of names
+                mention = make_entity_mention(doc, k, k + 1, "place", "Settlement", None, "list", stem)
+                out.append(mention)
+                covered[k] = True
+                p += 1
+        return out
+
+    @staticmethod
+    def _is_list_item(tok) -> bool:
+        return tok.is_alpha and len(tok.text) >= 4
 
     def _is_cue(self, variants, norms, i) -> bool:
         return any(table.match(variants, norms, i) for table in self.lexicon.cues.values())
