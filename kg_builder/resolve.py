@@ -115,6 +115,18 @@ def merge(a: Event, b: Event) -> Event:
     )
 
 
+TERRITORY_BY_FORCE = ("Non-state actor overtakes territory", "Government regains territory")
+
+
+def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:
+    """A place taken in fighting is "Government regains territory" when state forces take it, else a
+    non-state actor's overtaking (ACLED); decided once the incident's actors are all known."""
+    if event.sub_event_type not in TERRITORY_BY_FORCE or not event.actors:
+        return event
+    state = any(types.get(k) == "StateForces" for k in event.actors)
+    return replace(event, sub_event_type=TERRITORY_BY_FORCE[1] if state else TERRITORY_BY_FORCE[0])
+
+
 def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
     place_types = {e.key: e.type for e in extraction.entities if e.kind == "place"}
@@ -153,6 +165,7 @@ def resolve(extraction: Extraction) -> Extraction:
         out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
     # a country says little once a place inside it is named ("Syria" beside "al-Bukamal")
     types = {e.key: e.type for e in extraction.entities}
+    out = [_territory_by_actor(e, types) for e in out]
     out = [replace(e, locations=tuple(k for k in e.locations if types.get(k) != "Country"))
            if any(types.get(k) != "Country" for k in e.locations) else e for e in out]
     used = {k for e in out for k in e.actors + e.targets + e.locations + tuple(c.claimant for c in e.claims)}

@@ -413,10 +413,11 @@ class _Sentence:
     def in_date(self, q) -> bool:
         return any(d.start <= q.start < d.end for d in (self.doc._.dates or []))
 
-    def weapons(self, start: int, end: int) -> set[str]:
+    def weapons(self, start: int, end: int, skip=()) -> set[str]:
         out, i = set(), start
+        skipped = {k for m in skip for k in range(m.start, m.end)}
         while i < end:
-            hit = self.f.lex.weapons.match(self.variants, self.norms, i)
+            hit = self.f.lex.weapons.match(self.variants, self.norms, i) if i not in skipped else None
             if hit:
                 out.add(hit[1])
                 i += hit[0]
@@ -507,7 +508,9 @@ class _Sentence:
         cb = max(cb, self.clause_bounds(t0)[1])
         # "... ردا على هجوم كيماوي": what follows the cue is the other event's, not this one's
         answered_from = next((i for i in range(t1, cb) if self.cue_at("in_response_to", i)), cb)
-        weapons = self.weapons(min(ca, t0), answered_from)
+        # a weapon that is part of another party's name ("بدعم من طائرات التحالف") is that party's
+        others = [m for m in self.ents if m.kind == "actor" and m not in actors]
+        weapons = self.weapons(min(ca, t0), answered_from, skip=others)
         if trig.weapon:
             weapons.add(trig.weapon)
         sub = self.sub_event_type(trig, weapons, actors, targets)
