@@ -475,6 +475,19 @@ def test_who_claims_each_event(store):
     ]
 
 
+def test_a_bare_claimed_by_is_a_claim_without_figures(store):
+    """kgb:claimedBy alone (a source named with no claim node) still answers "who claims it"."""
+    store.update("INSERT DATA { GRAPH <urn:test:bare> { <%s> kgb:claimedBy actor:afp, actor:ayn-al-furat } }" % ev("o2"))
+    try:
+        got = rows(ask(store, "event-claims"), "event", "claimantLabel", "killed")
+        # Ayn al-Furat has a claim node on o1, none on o2: on o2 it is bare; SOHR's o2 claim keeps its figure
+        assert [r for r in got if r[0] == ev("o2")] == [(ev("o2"), label("actor/afp"), None),
+                                                        (ev("o2"), label(AYN), None), (ev("o2"), label(SOHR), 5)]
+        assert len(got) == 9
+    finally:
+        store.update("DROP GRAPH <urn:test:bare>")
+
+
 def test_sources_that_disagree(store):
     got = rows(ask(store, "conflicting-figures"), "event", "claimantALabel", "killedA", "injuredA",
                "claimantBLabel", "killedB", "injuredB")
