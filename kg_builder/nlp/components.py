@@ -93,18 +93,24 @@ def make_sentences(nlp: Language, name: str):
     return sentences
 
 
+def _on_tokens(doc: Doc, mentions, make):
+    """Character-offset mentions (from the text-level parsers) as records on whole tokens."""
+    found = []
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None:
+            found.append(make(span, m))
+    return found
+
+
 @Language.factory("kgb_numbers")
 def make_numbers(nlp: Language, name: str):
     """Numbers as ``doc._.quantities``: value, or ``vague`` for "dozens"; spans on token bounds."""
     lang = nlp.lang
 
     def numbers(doc: Doc) -> Doc:
-        found = []
-        for m in find_numbers(doc.text, lang=lang):
-            span = doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is not None:
-                found.append(Quantity(span.start, span.end, m.value, m.vague))
-        doc._.quantities = found
+        doc._.quantities = _on_tokens(doc, find_numbers(doc.text, lang=lang),
+                                      lambda span, m: Quantity(span.start, span.end, m.value, m.vague))
         return doc
 
     return numbers
@@ -116,12 +122,8 @@ def make_dates(nlp: Language, name: str):
     lang = nlp.lang
 
     def dates(doc: Doc) -> Doc:
-        found = []
-        for m in find_dates(doc.text, doc._.published, lang=lang):
-            span = doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is not None:
-                found.append(DateRef(span.start, span.end, m.value, m.precision))
-        doc._.dates = found
+        doc._.dates = _on_tokens(doc, find_dates(doc.text, doc._.published, lang=lang),
+                                 lambda span, m: DateRef(span.start, span.end, m.value, m.precision))
         return doc
 
     return dates
