@@ -186,3 +186,18 @@ def test_villages_listed_after_a_plural_head_are_places(nlp):
     places = [m.text for m in doc._.entities if m.kind == "place"]
     assert places[:3] == ["الطيبة", "والمسعودية", "والرحبة"]
     assert "أخرى" not in " ".join(places)
+
+
+def test_typical_wire_sentences(extractor):
+    """Sentences in the style of monitors and agencies, written for this test."""
+    x = run(extractor, "وشنت طائرات حربية روسية، صباح الأربعاء، أكثر من 20 غارة على مناطق في ريف إدلب الجنوبي، "
+                       "ما أسفر عن مقتل مدنيين اثنين بينهم طفل.")
+    [e] = x.events
+    assert e.sub_event_type == "Air/drone strike" and e.killed == 2
+    assert [x.entity(k).key for k in e.actors] == ["actor/russian-forces"]
+    x = run(extractor, "اعتقلت قوات سوريا الديمقراطية 12 شخصا في مدينة الرقة بتهمة الانتماء لتنظيم داعش.")
+    assert [e.sub_event_type for e in x.events] == ["Arrests"]
+    x = run(extractor, "وأعلنت فصائل المعارضة سيطرتها على قرية تل تمر بعد معارك عنيفة مع قسد، وفقا للمرصد السوري.")
+    [e] = x.events
+    assert e.event_type == "Battles" and [x.entity(k).key for k in e.targets] == ["actor/sdf"]
+    assert [c.claimant for c in e.claims] == ["actor/syrian-observatory-for-human-rights"]

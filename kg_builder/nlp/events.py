@@ -39,6 +39,8 @@ PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
 # English words after which a trigger that can be a verb or a noun is the noun
 EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
                    "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
+# how far after a light verb (شن، نفذ) its noun may stand
+LIGHT_VERB_REACH = 12
 # adverbs that may stand between a verb and its object
 FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "again", "also"}
 # words that open a new clause: what follows them is not a role of a trigger before them
@@ -62,6 +64,8 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 GROUND_FIRE = {"artillery", "mortar", "rocket"}
+# strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
+ACTED_ON_PEOPLE = {"Arrests"}
 
 
 @cache
@@ -211,6 +215,9 @@ class _Sentence:
                 return True
         return False
 
+    def clause_word(self, i: int) -> bool:
+        return any(v in CLAUSE_WORDS for v in self.variants[i])
+
     def clause_break(self, i: int) -> bool:
         return self.doc[i].text in CLAUSE_PUNCT or any(v in CLAUSE_WORDS for v in self.variants[i])
 
@@ -281,7 +288,7 @@ class _Sentence:
             inside = i in self.inside
             if matches and not inside:
                 # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
-                after_light = last_light is not None and i - last_light <= 6
+                after_light = last_light is not None and i - last_light <= LIGHT_VERB_REACH
                 match = self.reading(i, matches, nominal_context=after_light)
                 if match.trigger.light and match.trigger.pos == "verb":
                     last_light = i
@@ -442,8 +449,12 @@ class _Sentence:
             # a light verb (شن، نفذ، تعرض) or the verb a noun trigger is the instrument of (ردت ... برشقات)
             head_k = k
             if trig.light or trig.respond or trig.pos == "verb":
-                nxt = next(((j, tr) for j, tr in enumerate(trigs) if j > k and tr[0] - t1 <= 6
-                            and tr[2].trigger.pos == "noun" and not tr[2].trigger.light), None)
+                # a light verb reaches further (its subject, a date and a count may come first:
+                # "شنت طائرات حربية روسية، صباح الأربعاء، أكثر من 20 غارة"), never past a new clause
+                reach = LIGHT_VERB_REACH if trig.light else 6
+                nxt = next(((j, tr) for j, tr in enumerate(trigs) if j > k and tr[0] - t1 <= reach
+                            and tr[2].trigger.pos == "noun" and not tr[2].trigger.light
+                            and not any(self.clause_word(x) for x in range(t1, tr[0]))), None)
                 if nxt is not None:
                     j, (n0, n1, nmatch) = nxt
                     if trig.light or trig.respond or self.norms[n0][:1] in ("ب", "ل"):
@@ -485,6 +496,7 @@ class _Sentence:
         undergo = verb_trig.undergo
         anchor = verb_pos if verb_pos is not None else t0
         a, b = self.clause_bounds(anchor)
+        self.trigger_type = trig.sub_event_type
         actor = self.find_actor(anchor, verb_pos, t0, t1, a, b)
         targets = self.find_targets(anchor, verb_pos, t1, actor, b)
         if undergo:
@@ -530,7 +542,7 @@ class _Sentence:
         )
         if not (actors or targets or locations) and not ev.anaphoric:
             return None
-        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets:
+        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets and not (sub in ACTED_ON_PEOPLE and actors and locations):
             # a strategic development (a takeover, an arrest) is only specific with what it acted on
             return None
         if EVENT_TYPE_OF[sub] in VIOLENT and not (actors or targets) and not ev.anaphoric:
@@ -607,6 +619,12 @@ class _Sentence:
             after = self.mention_starting(first, first + 1, kinds=kinds, skip_positions=False)
             if after is not None and not self.prepositional(after):
                 return after
+            # "شنت طائرات حربية روسية": the aircraft's adjective of origin names the attacker
+            hit = self.f.lex.weapons.match(self.variants, self.norms, first)
+            if hit:
+                owner = [m for m in self.nisbas if first + hit[0] <= m.start <= first + hit[0] + 1]
+                if owner:
+                    return owner[0]
         # SVO: walk back from the verb over at most 12 tokens; a relative clause in between
         # ("الحقل الذي تسيطر عليه ميليشيا حزب الله؛ تعرض") sends us to the pronoun's antecedent
         start = max(self.s, verb_pos - 12)
@@ -663,6 +681,15 @@ class _Sentence:
         if sides is not None and sides[0] is actor:
             return [sides[1]]
         out: list[EntityMention] = []
+        if self.trigger_type == "Armed clash":
+            # the other side of a clash: "معارك عنيفة مع قسد"، "clashes with the SDF"
+            for i in range(t1, min(self.e, t1 + 4)):
+                n = self.cue_at("partner_after", i)
+                if n:
+                    m = self.mention_starting(i + n, i + n + 2, kinds=("actor",), skip_positions=False)
+                    if m is not None and m is not actor:
+                        out.append(m)
+                    break
         start = min(anchor, t1)
         _, clause_end = self.clause_bounds(t1 - 1)
         # the target may follow a comma after the trigger ("قصفت، فجر اليوم، مواقع...") but not a new clause
