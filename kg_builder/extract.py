@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 
 from kg_builder.gazetteer import load_gazetteer
-from kg_builder.model import Article, Claim, Entity, Event, Extraction, Span
+from kg_builder.model import Article, Claim, Control, Entity, Event, Extraction, Span
 from kg_builder.nlp import SUPPORTED_LANGUAGES, build_pipeline
 from kg_builder.nlp.mentions import EntityMention, EventCandidate
 from kg_builder.normalise import match_key
@@ -122,7 +122,16 @@ class Extractor:
                                        label_ar=label if lang_is_ar else None,
                                        label_en=None if lang_is_ar else label, mentions=spans))
         events = [self.to_event(article, doc, n, c) for n, c in enumerate(doc._.events or [], start=1)]
-        return Extraction(article=article, entities=tuple(entities), events=tuple(events))
+        controls = [self.to_control(article, c) for c in doc._.controls or []]
+        return Extraction(article=article, entities=tuple(entities), events=tuple(events), controls=tuple(controls))
+
+    def to_control(self, article: Article, c) -> Control:
+        raw = article.text[c.sentence_start_char:c.sentence_end_char]
+        lead = len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        since = c.since.value if c.since is not None and c.since.value and not c.since.value.startswith("--") else None
+        return Control(controller=self.entity_key(c.controller), place=self.entity_key(c.place), since=since,
+                       evidence=(Span(text, c.sentence_start_char + lead, c.sentence_start_char + lead + len(text)),))
 
     def to_event(self, article: Article, doc, n: int, c: EventCandidate) -> Event:
         def keys(ms):

@@ -141,12 +141,23 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Control:
+    """Who holds a place, as the article says ("الحقل الذي تسيطر عليه ميليشيا حزب الله")."""
+
+    controller: str                    # Entity.key of the actor
+    place: str                         # Entity.key of the place
+    since: str | None = None           # "YYYY-MM-DD" / "YYYY-MM" / "YYYY" when the article says
+    evidence: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything extracted from one article."""
 
     article: Article
     entities: tuple[Entity, ...] = ()
     events: tuple[Event, ...] = ()
+    controls: tuple[Control, ...] = ()
     notes: tuple[str, ...] = ()        # e.g. "language 'fr' is not extracted"
 
     def entity(self, key: str) -> Entity:

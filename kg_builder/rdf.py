@@ -334,6 +334,18 @@ def extraction_quads(
     keys_here = {event.key for event in extraction.events}
     for event in extraction.events:
         _event_quads(article.id, graph, event, keys_here, add)
+
+    # Who holds which place, as the article says, and the shortcut ``controller kgb:controls place``.
+    for number, control in enumerate(extraction.controls):
+        node = _n(f"{graph.value}#control-{number}")
+        controller, place = _n(entity_iri(control.controller)), _n(entity_iri(control.place))
+        add(node, RDF_TYPE, kgb("ControlStatement"))
+        add(node, kgb("controller"), controller)
+        add(node, kgb("place"), place)
+        if control.since:
+            add(node, kgb("since"), date_literal(control.since))
+        _evidence_quads(node, f"{node.value}-evidence", control.evidence, add)
+        add(controller, kgb("controls"), place)
     # The same fact may be said twice (two events with the same actor and target give the same kgb:attacked);
     # a graph is a set, so keep the first of each, in order.
     return list(dict.fromkeys(quads))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Event, Extraction
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Control, Event, Extraction
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 # places too large to say two tellings are of one incident
@@ -168,6 +168,13 @@ def resolve(extraction: Extraction) -> Extraction:
     out = [_territory_by_actor(e, types) for e in out]
     out = [replace(e, locations=tuple(k for k in e.locations if types.get(k) != "Country"))
            if any(types.get(k) != "Country" for k in e.locations) else e for e in out]
+    # one statement per holder and place, with all the sentences that say it
+    controls: dict[tuple[str, str], Control] = {}
+    for c in extraction.controls:
+        old = controls.get((c.controller, c.place))
+        controls[(c.controller, c.place)] = c if old is None else replace(
+            old, since=old.since or c.since, evidence=tuple(dict.fromkeys(old.evidence + c.evidence)))
     used = {k for e in out for k in e.actors + e.targets + e.locations + tuple(c.claimant for c in e.claims)}
+    used |= {k for c in controls.values() for k in (c.controller, c.place)}
     entities = tuple(e for e in extraction.entities if e.key in used or e.in_gazetteer)
-    return replace(extraction, events=tuple(out), entities=entities)
+    return replace(extraction, events=tuple(out), entities=entities, controls=tuple(controls.values()))

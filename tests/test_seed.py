@@ -167,3 +167,12 @@ def test_gephi_exports_from_the_command_line(seed_store, tmp_path):
                  "--event-type", "Strategic developments"]) == 0
     events = [n for n, d in nx.read_graphml(graphml).nodes(data=True) if d.get("category") == "event"]
     assert len(events) == 1                                     # only the takeover of the field
+
+
+def test_who_holds_the_field_is_recorded(seed_store):
+    with open_store(seed_store) as store:
+        rows = {(str(r["c"].value).removeprefix(KGR), str(r["p"].value).removeprefix(KGR)) for r in store.query(f"""
+            SELECT ?c ?p WHERE {{ ?s a <{KGB}ControlStatement> ; <{KGB}controller> ?c ; <{KGB}place> ?p ;
+                                     <{KGB}evidence> ?ev . ?c <{KGB}controls> ?p }}""")}
+    assert ("actor/hezbollah", "place/zamlat-al-mahr-field") in rows
+    assert ("actor/syrian-government-forces", "place/zamlat-al-mahr-field") in rows

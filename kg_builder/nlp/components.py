@@ -31,7 +31,7 @@ from kg_builder.nlp.numbers import find_numbers
 for _name, _default in (("norm_key", ""), ("variants", ())):
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
-for _name in ("entities", "quantities", "dates", "events", "forms"):
+for _name in ("entities", "quantities", "dates", "events", "controls", "forms"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 for _name in ("published", "lang"):

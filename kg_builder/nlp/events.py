@@ -27,7 +27,7 @@ from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
-from kg_builder.nlp.mentions import EntityMention, EventCandidate
+from kg_builder.nlp.mentions import ControlCandidate, EntityMention, EventCandidate
 from kg_builder.resources import nlp_data_dir
 
 CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
@@ -86,6 +86,7 @@ class EventFinder:
         ents = [m for m in (doc._.entities or []) if m.origin != "nisba"]
         nisbas = [m for m in (doc._.entities or []) if m.origin == "nisba"]
         events: list[EventCandidate] = []
+        controls: list[ControlCandidate] = []
         last_claimants: list[EntityMention] = []
         for s_index, sent in enumerate(doc.sents):
             s, e = sent.start, sent.end
@@ -95,6 +96,7 @@ class EventFinder:
                 claimants = last_claimants
             last_claimants = claimants or ([] if ctx.has_cue("report") else last_claimants)
             found = ctx.events(s_index)
+            controls.extend(ctx.controls())
             for ev in found:
                 ev.claimants = list(claimants)
             if not found:
@@ -113,6 +115,7 @@ class EventFinder:
                 if (ev.date is None or ev.date.precision != "day") and not ev.background:
                     ev.date, ev.date_from_lead = lead, True
         doc._.events = events
+        doc._.controls = controls
         return doc
 
 
@@ -560,6 +563,50 @@ class _Sentence:
         start = self.clause_bounds(anchor)[0]
         end = max(self.next_trigger, t1)
         return [m for m in self.ents if m.kind == "place" and m not in actors and start <= m.start < end]
+
+    def controls(self) -> list[ControlCandidate]:
+        """Who holds which place: "تحت سيطرة X" after a place; "الحقل الذي تسيطر عليه X"; "تسيطر X على Y"."""
+        out = []
+        places = [m for m in self.ents if m.kind == "place"]
+        start_char = self.doc[self.s].idx
+        end_char = self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text)
+
+        def add(controller, place, i):
+            if controller is not None and place is not None and controller.kind == "actor":
+                date = self.nearest_date(i)
+                out.append(ControlCandidate(controller, place, start_char, end_char,
+                                            since=date if date is not None and self.cue_at("control_verb", i)
+                                            and not self.imperfect_control(i) else None))
+
+        for i in range(self.s, self.e):
+            n = self.cue_at("control_noun", i)
+            if n:
+                controller = self.mention_starting(i + n, i + n + 2, kinds=("actor",), skip_positions=False)
+                before = [m for m in places if i - 8 <= m.end <= i]
+                add(controller, before[-1] if before else None, i)
+                continue
+            n = self.cue_at("control_verb", i)
+            if not n:
+                continue
+            j = i + n
+            prep = self.norms[j] if j < self.e else ""
+            if prep in ("على", "علي", "of", "over"):
+                place = self.mention_starting(j + 1, j + 3, kinds=("place",))
+                controller = self.subject(i, self.clause_bounds(i)[0])
+                add(controller, place, i)
+            elif prep in ("عليه", "عليها", "عليهما") and self.is_relative(i - 1):
+                # "الحقل الذي تسيطر عليه ميليشيا حزب الله": the place before the pronoun, the holder after
+                before = [m for m in places if i - 4 <= m.end <= i - 1]
+                controller = self.mention_starting(j + 1, j + 3, kinds=("actor",), skip_positions=False)
+                add(controller, before[-1] if before else None, i)
+            elif self.lang != "ar":
+                place = self.mention_starting(j, j + 3, kinds=("place",))
+                controller = self.subject(i, self.clause_bounds(i)[0])
+                add(controller, place, i)
+        return out
+
+    def imperfect_control(self, i: int) -> bool:
+        return self.norms[i][:1] in ("ت", "ي")
 
     def answered(self, t0: int) -> bool:
         """Is this trigger the event another one answers ("... ردا على إطلاق صواريخ")?"""

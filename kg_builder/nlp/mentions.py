@@ -71,3 +71,14 @@ class EventCandidate:
     anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     confidence: float = 0.5
+
+
+@dataclass
+class ControlCandidate:
+    """A statement of who holds a place, in one sentence."""
+
+    controller: EntityMention
+    place: EntityMention
+    sentence_start_char: int
+    sentence_end_char: int
+    since: DateRef | None = None
