@@ -130,6 +130,8 @@ def _lead_date(doc: Doc):
 
 def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     """Fold a second telling of an incident in the same sentence into the first."""
+    same_attacker = not other.actors or not into.actors or bool(
+        {m.name for m in other.actors} & {m.name for m in into.actors})
     for role in ("actors", "targets", "locations", "claimants"):
         mine = getattr(into, role)
         for m in getattr(other, role):
@@ -148,7 +150,6 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
     # the other trigger tells the same attacker's act; another attacker's part ("شن داعش هجوما ...
     # بدعم من طيران التحالف") does not change what the first one did
-    same_attacker = not other.actors or not into.actors or {m.name for m in other.actors} & {m.name for m in into.actors}
     rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
     if (same_attacker or into.anaphoric) and EVENT_TYPE_OF[other.sub_event_type] in VIOLENT \
             and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT \
@@ -467,7 +468,7 @@ class _Sentence:
                     continue
             _, _, head_match = trigs[head_k]
             head = head_match.trigger
-            if verb_match is not None and verb_match.imperfect:
+            if verb_match is not None and verb_match.imperfect and not self.past_progressive(t0):
                 continue
             if self.is_irrealis(t0) or (t0 > self.s and self.cue_at("not_event_before", t0 - 1)):
                 continue
@@ -522,7 +523,9 @@ class _Sentence:
         ca, cb = self.clause_bounds(anchor)
         cb = max(cb, self.clause_bounds(t0)[1])
         # "... ردا على هجوم كيماوي": what follows the cue is the other event's, not this one's
-        answered_from = next((i for i in range(t1, cb) if self.cue_at("in_response_to", i)), cb)
+        # and "... المدعومين بالغارات الجوية للتحالف": the supporter's weapons are not this event's
+        answered_from = next((i for i in range(t1, cb) if self.cue_at("in_response_to", i)
+                              or self.cue_at("support", i)), cb)
         # a weapon that is part of another party's name ("بدعم من طائرات التحالف") is that party's
         others = [m for m in self.ents if m.kind == "actor" and m not in actors]
         weapons = self.weapons(min(ca, t0), answered_from, skip=others)
@@ -607,6 +610,10 @@ class _Sentence:
 
     def imperfect_control(self, i: int) -> bool:
         return self.norms[i][:1] in ("ت", "ي")
+
+    def past_progressive(self, t0: int) -> bool:
+        """"وكان مسلحون أكراد يشنون هجمات": كان before an imperfect verb tells a past, ongoing act."""
+        return any(v in ("كان", "كانت", "كانوا") for i in range(max(self.s, t0 - 10), t0) for v in self.variants[i])
 
     def answered(self, t0: int) -> bool:
         """Is this trigger the event another one answers ("... ردا على إطلاق صواريخ")?"""
