@@ -355,14 +355,21 @@ class _Sentence:
             if not hit:
                 continue
             n = hit[0]
-            after_number = [q.end for q in quantities if i + n <= q.start <= i + n + 2]
-            if not after_number:
+            if not any(i + n <= q.start <= i + n + 2 for q in quantities):
                 continue
-            j = after_number[0]
-            pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and j <= m.start <= j + 2]
-            if pool:
-                out.append(min(pool, key=lambda m: m.start))
-        return out
+            # the first count after the cue, and the counts that break it down in the same clause
+            # ("مقتل 54 شخصا، بينهم 28 مدنيا بالإضافة إلى عناصر من مقاتلي التنظيم")
+            _, clause_end = self.clause_bounds(i + n)
+            stop = min(self.e, max(clause_end, i + n + 4) + 12)
+            for q in (q for q in quantities if i + n <= q.start < stop):
+                pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and q.end <= m.start <= q.end + 2]
+                if pool:
+                    out.append(min(pool, key=lambda m: m.start))
+        unique: list[EntityMention] = []
+        for m in out:
+            if all(m is not u for u in unique):
+                unique.append(m)
+        return unique
 
     def casualties(self, start: int, end: int):
         """(killed, injured, killed vague, injured vague) said in tokens [start, end).
@@ -752,6 +759,14 @@ class _Sentence:
                 break
             n = self.cue_at("target_after", i)
             if n:
+                # attacking a place someone holds attacks them: "على جيب يسيطر عليه تنظيم داعش"
+                for k in range(i + n, min(self.e, i + n + 5)):
+                    c = self.cue_at("control_verb", k)
+                    if c and k + c < self.e and self.norms[k + c] in ("عليه", "عليها"):
+                        holder = self.mention_starting(k + c + 1, k + c + 3, kinds=("actor",), skip_positions=False)
+                        if holder is not None and holder is not actor and holder not in out:
+                            out.append(holder)
+                        break
                 m = self.mention_starting(i + n, i + n + 3)
                 if m is not None and m is not actor and m not in out:
                     out.append(m)
