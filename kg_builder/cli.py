@@ -23,7 +23,8 @@ DEFAULT_STORE = "kg-store"
 
 
 def _add_store(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", default=DEFAULT_STORE, help="store directory (default: ./kg-store)")
+    p.add_argument("--store", default=DEFAULT_STORE,
+                   help="store directory (default: ./kg-store), or the http(s) URL of a SPARQL 1.1 server")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +217,9 @@ def _export_graph(args) -> int:
 
 def cmd_serve(args) -> int:
     from kg_builder.serve import serve
+
+    if args.store.startswith(("http://", "https://")):
+        return _fail("kgb serve serves a store directory; a SPARQL server at a URL is already an endpoint")
 
     serve(args.store, host=args.host, port=args.port, timeout_s=args.timeout_s, writable=args.writable,
           cors=args.cors, max_request_bytes=args.max_request_bytes)

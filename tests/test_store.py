@@ -212,9 +212,10 @@ def test_a_store_held_by_another_process_gives_a_one_line_store_error(tmp_path):
     assert out.startswith("StoreError:") and "in use by another" in out and "\n" not in out, result
 
 
-def test_open_store_refuses_urls_and_files(tmp_path):
-    with pytest.raises(StoreError, match="not supported yet"):
-        open_store("https://example.org/sparql")
+def test_open_store_opens_urls_remotely_and_refuses_files(tmp_path):
+    from kg_builder.remote_store import RemoteStore
+
+    assert isinstance(open_store("https://example.org/sparql"), RemoteStore)   # nothing is fetched yet
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="not a store directory"):
         open_store(tmp_path / "file")
