@@ -82,7 +82,7 @@ from pyoxigraph import (
 )
 
 from kg_builder.rdf import PREFIXES
-from kg_builder.store import _FORMATS, KGStore, QueryError, StoreError, Term
+from kg_builder.store import KGStore, QueryError, StoreError, Term, rdf_format
 
 #: Seconds to wait for the server (to connect, and between two reads of an answer).
 DEFAULT_TIMEOUT_S = 120.0
@@ -417,14 +417,7 @@ class RemoteStore:
         triple formats write one ``graph`` or, without one, the union of all graphs (each triple once).
         """
         path = Path(path)
-        if format is None:
-            fmt = RdfFormat.from_extension(path.suffix.lstrip(".")) or _FORMATS.get(path.suffix.lstrip(".").lower())
-        elif isinstance(format, RdfFormat):
-            fmt = format
-        else:
-            fmt = _FORMATS.get(format.lower())
-        if fmt is None:
-            raise StoreError(f"unknown RDF format {format or path.suffix!r}; try one of {', '.join(sorted(_FORMATS))}")
+        fmt = rdf_format(path, format)
         prefixes = dict(PREFIXES)
         if fmt.supports_datasets:
             rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

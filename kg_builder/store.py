@@ -316,14 +316,7 @@ class KGStore:
         ``RdfFormat``, or None to guess from the file extension.
         """
         path = Path(path)
-        if format is None:
-            fmt = RdfFormat.from_extension(path.suffix.lstrip(".")) or _FORMATS.get(path.suffix.lstrip(".").lower())
-        elif isinstance(format, RdfFormat):
-            fmt = format
-        else:
-            fmt = _FORMATS.get(format.lower())
-        if fmt is None:
-            raise StoreError(f"unknown RDF format {format or path.suffix!r}; try one of {', '.join(sorted(_FORMATS))}")
+        fmt = rdf_format(path, format)
         prefixes = dict(PREFIXES)
         if fmt.supports_datasets:
             self.oxigraph.dump(str(path), fmt, prefixes=prefixes if fmt is RdfFormat.TRIG else None)
@@ -414,6 +407,20 @@ def open_snapshot(folder: str | Path) -> KGStore:
     if (folder / SNAPSHOT_MARKER).is_file():
         return KGStore(folder, read_only=True)
     return KGStore(latest_snapshot(folder), read_only=True)
+
+
+def rdf_format(path: Path, format: str | RdfFormat | None) -> RdfFormat:
+    """The RDF format asked for by name ("nquads", "turtle"...), as an RdfFormat, or guessed from
+    the file's extension; a clear StoreError when there is none."""
+    if format is None:
+        fmt = RdfFormat.from_extension(path.suffix.lstrip(".")) or _FORMATS.get(path.suffix.lstrip(".").lower())
+    elif isinstance(format, RdfFormat):
+        fmt = format
+    else:
+        fmt = _FORMATS.get(format.lower())
+    if fmt is None:
+        raise StoreError(f"unknown RDF format {format or path.suffix!r}; try one of {', '.join(sorted(_FORMATS))}")
+    return fmt
 
 
 def open_store(location: str | Path) -> KGStore:
