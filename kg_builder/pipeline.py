@@ -14,9 +14,10 @@ graph, in one transaction. What is lost: events told in two pieces are not merge
 
 Snapshots for analysts: with ``snapshot_dir``, the ingest publishes a consistent copy of the store
 (``KGStore.publish_snapshot``, a RocksDB checkpoint of hard links) after a batch every
-``snapshot_interval_s`` seconds and at the end. Analysts query the newest snapshot (``open_snapshot``,
-read-only) or serve it (``kgb serve --store DIR/current``) while the ingest goes on; a snapshot is only
-ever taken between transactions, so every article in it is whole.
+``snapshot_interval_s`` seconds and at the end. Analysts query the newest snapshot while the ingest goes
+on (``kg_builder.store.open_snapshot``: read-only, no lock, any number of readers); a snapshot is only
+ever taken between transactions, so every article in it is whole. (The other way to read while writing:
+a ``kgb serve --writable`` server that receives the batches at ``/update``.)
 """
 
 from __future__ import annotations
