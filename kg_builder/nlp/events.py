@@ -18,6 +18,7 @@ Merging the repeated mentions of one incident is :mod:`kg_builder.resolve`'s job
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import cache
 
 from spacy.language import Language
@@ -83,14 +84,17 @@ class EventFinder:
     # ------------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         variants, norms = token_forms(doc)
-        ents = [m for m in (doc._.entities or []) if m.origin != "nisba"]
-        nisbas = [m for m in (doc._.entities or []) if m.origin == "nisba"]
+        ents = _Sorted([m for m in (doc._.entities or []) if m.origin != "nisba"])
+        nisbas = _Sorted([m for m in (doc._.entities or []) if m.origin == "nisba"])
+        quantities = _Sorted(doc._.quantities or [])
+        dates = _Sorted(doc._.dates or [])
         events: list[EventCandidate] = []
         controls: list[ControlCandidate] = []
         last_claimants: list[EntityMention] = []
         for s_index, sent in enumerate(doc.sents):
             s, e = sent.start, sent.end
-            ctx = _Sentence(self, doc, variants, norms, s, e, ents, nisbas)
+            ctx = _Sentence(self, doc, variants, norms, s, e, ents.within(s, e), nisbas.within(s, e),
+                            quantities.within(s, e), dates)
             claimants = ctx.claimants()
             if not claimants and ctx.starts_with_cue("continue"):
                 claimants = last_claimants
@@ -117,6 +121,22 @@ class EventFinder:
         doc._.events = events
         doc._.controls = controls
         return doc
+
+
+class _Sorted(list):
+    """Records with a ``start`` token index, sorted, so a sentence takes its own in O(log n)."""
+
+    def __init__(self, items):
+        super().__init__(sorted(items, key=lambda x: x.start))
+        self._starts = [x.start for x in self]
+
+    def within(self, start: int, end: int) -> "_Sorted":
+        """The records that start in [start, end)."""
+        part = _Sorted.__new__(_Sorted)
+        lo, hi = bisect_left(self._starts, start), bisect_left(self._starts, end)
+        list.__init__(part, self[lo:hi])
+        part._starts = self._starts[lo:hi]
+        return part
 
 
 def _lead_date(doc: Doc):
@@ -168,13 +188,16 @@ def _min(a: int | None, b: int | None) -> int | None:
 class _Sentence:
     """Role finding inside one sentence (token range ``[s, e)``)."""
 
-    def __init__(self, finder: EventFinder, doc, variants, norms, s, e, ents, nisbas):
+    def __init__(self, finder: EventFinder, doc, variants, norms, s, e, ents, nisbas, quantities, dates):
         self.f, self.doc, self.variants, self.norms = finder, doc, variants, norms
         self.s, self.e = s, e
-        self.all_ents = [m for m in ents if s <= m.start and m.end <= e]
+        self.all_ents = [m for m in ents if m.end <= e]
         # sources (monitors, outlets) report events; they are never a party to them
         self.ents = [m for m in self.all_ents if m.type != "Source"]
-        self.nisbas = [m for m in nisbas if s <= m.start < e]
+        self.nisbas = nisbas
+        self.quantities = quantities
+        self.all_dates = dates                  # the document's, for dates said earlier in a paragraph
+        self.dates = dates.within(s, e)
         self.lang = finder.lang
         self._cues: dict[str, dict[int, int]] = {}
         self._memo: dict[str, object] = {}
@@ -349,7 +372,7 @@ class _Sentence:
 
     def _victims(self) -> list[EntityMention]:
         out = []
-        quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
+        quantities = self.quantities
         for i in range(self.s, self.e):
             hit = self.f.lex.casualties.match(self.variants, self.norms, i)
             if not hit:
@@ -381,7 +404,7 @@ class _Sentence:
         (دون أن يوقع ضحايا) is a toll of 0."""
         figures: dict[str, dict[str, int]] = {"killed": {}, "injured": {}}
         vague = {"killed": False, "injured": False}
-        quantities = [q for q in (self.doc._.quantities or []) if self.s <= q.start < self.e]
+        quantities = self.quantities
         i = start
         while i < end:
             hit = self.f.lex.casualties.match(self.variants, self.norms, i)
@@ -429,7 +452,7 @@ class _Sentence:
         return ""
 
     def in_date(self, q) -> bool:
-        return any(d.start <= q.start < d.end for d in (self.doc._.dates or []))
+        return any(d.start <= q.start < d.end for d in self.dates)
 
     def weapons(self, start: int, end: int, skip=()) -> set[str]:
         out, i = set(), start
@@ -787,7 +810,7 @@ class _Sentence:
 
     def skip_fillers(self, i: int) -> int:
         """Past what may stand between a verb and its object: a date, a comma, an adverb like كذلك."""
-        dates = [(d.start, d.end) for d in (self.doc._.dates or [])]
+        dates = [(d.start, d.end) for d in self.dates]
         while i < self.e:
             inside_date = next((end for start, end in dates if start <= i < end), None)
             if inside_date is not None:
@@ -826,7 +849,7 @@ class _Sentence:
         """The date of the event: the nearest in its sentence that is not the date of the report
         ("صرح المرصد السبت أن الغارات التي وقعت فجر الخميس": Thursday); else the latest date said
         earlier in the same paragraph."""
-        in_sentence = [d for d in (self.doc._.dates or []) if self.s <= d.start < self.e and d.precision
+        in_sentence = [d for d in self.dates if d.precision
                        and not (d.start > self.s and self.norms[d.start - 1] in ("منذ", "since"))]
         # the report's own date only when the sentence gives no other (news often reports the same day)
         dates = [d for d in in_sentence if not self.is_report_date(d, t0)] or in_sentence
@@ -836,8 +859,7 @@ class _Sentence:
         paragraph_start = self.s
         while paragraph_start > 0 and "\n" not in self.doc[paragraph_start - 1].text:
             paragraph_start -= 1
-        earlier = [d for d in (self.doc._.dates or []) if paragraph_start <= d.start < self.s
-                   and d.precision == "day" and d.value]
+        earlier = [d for d in self.all_dates.within(paragraph_start, self.s) if d.precision == "day" and d.value]
         return earlier[-1] if earlier else None
 
     def is_report_date(self, d, t0) -> bool:

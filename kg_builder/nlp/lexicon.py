@@ -141,6 +141,8 @@ class PhraseTable:
     def match_all(self, variants: list[tuple[str, ...]], norms: list[str], i: int) -> tuple[int, list[object]]:
         """Every entry of the longest length starting at token ``i`` (a word can be a verb and a noun)."""
         best, values = 0, []
+        if not 0 <= i < len(norms):
+            return best, values
         for first in variants[i]:
             for words, value in self.by_first.get(first, ()):
                 n = len(words)
@@ -158,6 +160,8 @@ class PhraseTable:
 
         ``variants[i]`` are token i's forms with clitics stripped (only the first word of a phrase
         may carry و/ب/ل/ال...), ``norms[k]`` the plain normalised form of each following token."""
+        if not 0 <= i < len(norms):
+            return None
         for first in variants[i]:
             for words, value in self.by_first.get(first, ()):
                 n = len(words)
