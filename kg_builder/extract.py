@@ -67,7 +67,8 @@ class Extractor:
             for lang in {a.lang for a in batch}:
                 items = [(i, a) for i, a in enumerate(batch) if a.lang == lang]
                 if lang not in SUPPORTED_LANGUAGES:
-                    note = f"language {lang!r} is not extracted: kept as an article with no events"
+                    note = (f"language {lang!r} is not extracted: kept as an article with no events" if lang else
+                            "the language could not be told: kept as an article with no events (use --lang)")
                     for i, a in items:
                         results[i] = Extraction(article=a, notes=(note,))
                     continue
