@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published", help="publication date (YYYY-MM-DD) for articles that carry none")
     p.add_argument("--strict", action="store_true", help="stop at the first bad input")
     p.add_argument("--batch-size", type=int, default=32, help="articles per store transaction")
+    p.add_argument("--max-chars", type=int, default=None,
+                   help="refuse articles longer than this many characters (default: 3,000,000)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.add_argument("--snapshot", metavar="DIR", help="publish read-only snapshots of the store into DIR "
                    "(DIR/current) while ingesting, for analysts to query or serve")
@@ -101,7 +103,8 @@ def cmd_ingest(args) -> int:
         report = ingest(args.paths, store, lang=args.lang, published=args.published, strict=args.strict,
                         batch_size=args.batch_size, progress=False if args.quiet else None,
                         on_error=lambda err: print(f"kgb: {err}", file=sys.stderr),
-                        snapshot_dir=args.snapshot, snapshot_interval_s=args.snapshot_every)
+                        snapshot_dir=args.snapshot, snapshot_interval_s=args.snapshot_every,
+                        **({"max_chars": args.max_chars} if args.max_chars else {}))
     except StrictStop as stop:
         return _fail(f"stopped (--strict): {stop}", 1)
     finally:

@@ -347,12 +347,12 @@ def _big_article(n_chars: int) -> str:
     return ("\n\n".join([block] * (n_chars // len(block) + 1)))[:n_chars].rstrip()
 
 
-def _ingest_big(tmp_path, n_chars: int, capsys, limit_s: float) -> None:
+def _ingest_big(tmp_path, n_chars: int, capsys, limit_s: float, extra=()) -> None:
     text = _big_article(n_chars)
     path = tmp_path / "big.txt"
     path.write_text(text, encoding="utf-8")
     started = time.monotonic()
-    code, out, err = run_ingest(capsys, path, "--store", tmp_path / "store")
+    code, out, err = run_ingest(capsys, path, "--store", tmp_path / "store", *extra)
     elapsed = time.monotonic() - started
     assert code == 0, err
     assert stored_articles(tmp_path / "store") == {"big": text}
@@ -372,9 +372,22 @@ def test_an_article_over_spacys_limit_is_extracted_in_pieces_and_stored_whole(tm
     _ingest_big(tmp_path, 1_200_000, capsys, limit_s=300)
 
 
+def test_a_50_mb_article_is_refused_with_one_line_and_the_rest_goes_on(tmp_path, capsys):
+    # Its graph, written whole in one transaction, would need over 20 GB (measured): a clear error instead.
+    big = tmp_path / "news"
+    big.mkdir()
+    (big / "huge.txt").write_text(_big_article(50 * 1024 * 1024 // 2), encoding="utf-8")   # ~2 bytes a character
+    (big / "small.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run_ingest(capsys, big, "--store", tmp_path / "store")
+    assert code == 1
+    [line] = [line for line in err.splitlines() if "huge" in line]
+    assert "huge.txt" in line and "too long" in line and "--max-chars" in line
+    assert set(stored_articles(tmp_path / "store")) == {"small"}
+
+
 @pytest.mark.huge
-def test_a_50_mb_article_goes_through_whole(tmp_path, capsys):
-    _ingest_big(tmp_path, 50 * 1024 * 1024 // 2, capsys, limit_s=3 * 3600)  # Arabic: ~2 bytes a character
+def test_a_50_mb_article_goes_through_whole_when_the_limit_allows(tmp_path, capsys):
+    _ingest_big(tmp_path, 50 * 1024 * 1024 // 2, capsys, limit_s=3 * 3600, extra=("--max-chars", "30000000"))
 
 
 def test_split_text_covers_the_text_and_cuts_at_paragraphs():
