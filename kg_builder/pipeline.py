@@ -35,7 +35,7 @@ from kg_builder import __version__
 from kg_builder.extract import Extractor
 from kg_builder.gazetteer import ontology_files
 from kg_builder.ingest import IngestError, read_articles
-from kg_builder.model import Article, Claim, Entity, Event, Extraction, Span
+from kg_builder.model import Article, Entity, Event, Extraction, Span
 from kg_builder.rdf import article_iri, extraction_quads
 from kg_builder.resources import nlp_data_dir
 from kg_builder.store import KGStore

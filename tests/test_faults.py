@@ -9,7 +9,6 @@ store in ``tmp_path``; queries go to the real store, to a published snapshot, or
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal

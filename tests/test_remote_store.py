@@ -7,9 +7,7 @@ store in ``tmp_path``; stats, a saved question and the events export must then b
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +20,6 @@ import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from kg_builder.cli import main
-from kg_builder.export import export_events
 from kg_builder.pipeline import ingest
 from kg_builder.query import run_query
 from kg_builder.rdf import KGB

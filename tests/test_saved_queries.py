@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from decimal import Decimal
 
 import pytest
 from pyoxigraph import Literal, NamedNode

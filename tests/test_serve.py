@@ -23,7 +23,6 @@ import pytest
 import rdflib
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
-import os
 import signal
 import subprocess
 import sys

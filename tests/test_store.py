@@ -11,14 +11,14 @@ import pyoxigraph
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
+from pyoxigraph import Literal, NamedNode
 
 from kg_builder.model import Article, Entity, Extraction
 from kg_builder.rdf import KGB, ONTOLOGY_GRAPH, article_iri, extraction_quads
 from kg_builder.resources import ontology_dir
 from kg_builder.store import KGStore, QueryError, StoreError, open_store
 
-from test_rdf import GENERATED_AT, SEED_HASH, SEED_ID, seed_extraction, seed_quads
+from test_rdf import GENERATED_AT, SEED_HASH, SEED_ID, seed_quads
 
 
 @pytest.fixture

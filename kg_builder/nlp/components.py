@@ -22,9 +22,8 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from kg_builder.normalise import clitic_variants, match_key, normalise
+from kg_builder.normalise import clitic_variants, match_key
 from kg_builder.nlp.dates import find_dates
-from kg_builder.nlp.lexicon import load_lexicon
 from kg_builder.nlp.mentions import DateRef, EntityMention, Quantity
 from kg_builder.nlp.numbers import find_numbers
 
@@ -156,5 +155,3 @@ def _strip_name(span) -> str:
         words[0] = with_article[0] if with_article else first[1] if first[0][:1] in "وفبلك" else first[0]
     return " ".join(words)
 
-
-__all__ = ["make_entity_mention", "token_forms", "normalise", "load_lexicon"]

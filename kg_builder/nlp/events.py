@@ -70,7 +70,7 @@ ACTED_ON_PEOPLE = {"Arrests"}
 
 
 @cache
-def _prepositions(lang: str) -> frozenset[str]:
+def _stopwords(lang: str) -> frozenset[str]:
     path = nlp_data_dir() / f"stopwords_{lang}.txt"
     return frozenset(match_key(r[0]) for r in _rows(path)) if path.exists() else frozenset()
 
@@ -79,7 +79,7 @@ class EventFinder:
     def __init__(self, lang: str):
         self.lang = lang
         self.lex: Lexicon = load_lexicon(lang)
-        self.stop = _prepositions(lang)
+        self.stop = _stopwords(lang)
 
     # ------------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
