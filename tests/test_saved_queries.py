@@ -32,8 +32,10 @@ from pyoxigraph import Literal, NamedNode
 
 from kg_builder.gazetteer import load_gazetteer, ontology_files
 from kg_builder.model import Article, Claim, Entity, Event, Extraction, Span
-from kg_builder.query import SavedQuery, Table, bind_params, list_saved_queries, run_query
+from kg_builder.query import Table, bind_params, list_saved_queries, run_query
 from kg_builder.rdf import KGR, XSD, article_iri, entity_iri, event_iri, extraction_quads
+
+from test_query import ask   # the one helper that runs a saved question with its parameters
 
 GENERATED_AT = "2024-05-01T12:00:00Z"
 
@@ -189,16 +191,6 @@ def ev(key: str) -> str:
     """The IRI of a known event by its key (o1, b3...): the article is told by the key's letter."""
     doc = {"o": "t-omar", "b": "t-east", "c": "t-2017", "d": "t-2019"}[key[0]]
     return event_iri(doc, key)
-
-
-def saved(name: str) -> SavedQuery:
-    (query,) = [q for q in list_saved_queries() if q.name == name]
-    return query
-
-
-def ask(store, name: str, **values) -> Table:
-    query = saved(name)
-    return run_query(store, query.text, bind_params(query, values))
 
 
 def value(term):
