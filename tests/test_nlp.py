@@ -202,3 +202,8 @@ def test_typical_wire_sentences(extractor):
     assert e.event_type == "Battles" and [x.entity(k).key for k in e.targets] == ["actor/sdf"]
     # the faction announces its own takeover and the monitor reports it: two claimants
     assert {c.claimant for c in e.claims} == {"actor/opposition-factions", "actor/syrian-observatory-for-human-rights"}
+
+
+def test_a_toll_that_rose_to_n_stands_over_partial_figures(extractor):
+    x = run(extractor, "أسفرت الغارات الإسرائيلية على مواقع في ريف دمشق عن مقتل 11 إيرانيا، ما يرفع حصيلة القتلى إلى 27.")
+    assert [e.killed for e in x.events] == [27]

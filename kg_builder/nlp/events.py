@@ -37,6 +37,7 @@ PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "�
                 "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
                 "near", "against", "into", "toward", "towards"}
 PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
+TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose to 27")
 # English words after which a trigger that can be a verb or a noun is the noun
 EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
                    "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
@@ -412,6 +413,8 @@ class _Sentence:
                 i += 1
                 continue
             n, group = hit
+            total = group == "killed_total"      # "حصيلة القتلى إلى 27": all sides, it stands alone
+            group = "killed" if total else group
             if group == "none":
                 for g in ("killed", "injured"):
                     figures[g].setdefault("", 0)
@@ -427,7 +430,7 @@ class _Sentence:
                                 and (self.norms[r.start].startswith("و") or self.norms[r.start - 1] in ("و", "and"))]
                 for r in listed:
                     if r.value is not None:
-                        side = self.side_after(r.end)
+                        side = TOTAL if total else self.side_after(r.end)
                         old = figures[group].get(side)
                         figures[group][side] = r.value if old is None else min(old, r.value)
                     elif r.vague:
@@ -437,6 +440,8 @@ class _Sentence:
         def total(by_side: dict[str, int]) -> int | None:
             if not by_side:
                 return None
+            if TOTAL in by_side:
+                return by_side[TOTAL]
             named = {k: v for k, v in by_side.items() if k}
             # an unnamed figure beside named sides is most likely one of them told again
             return sum(named.values()) if len(named) > 1 else min(by_side.values())
