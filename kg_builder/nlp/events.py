@@ -536,8 +536,8 @@ class _Sentence:
         anchor = verb_pos if verb_pos is not None else t0
         a, b = self.clause_bounds(anchor)
         self.trigger_type = trig.sub_event_type
-        actor = self.find_actor(anchor, verb_pos, t0, t1, a, b)
-        targets = self.find_targets(anchor, verb_pos, t1, actor, b)
+        actor = self.find_actor(verb_pos, t0, t1, a)
+        targets = self.find_targets(anchor, verb_pos, t1, actor)
         if undergo:
             subject = self.subject(verb_pos, a, kinds=("actor", "place")) if verb_pos is not None else None
             if subject is not None:
@@ -738,7 +738,7 @@ class _Sentence:
                 return None
         return None
 
-    def find_actor(self, anchor, verb_pos, t0, t1, a, b) -> EntityMention | None:
+    def find_actor(self, verb_pos, t0, t1, clause_start) -> EntityMention | None:
         m = self.cue_actor(t1)
         if m is not None:
             return m
@@ -746,7 +746,7 @@ class _Sentence:
         if sides is not None:
             return sides[0]
         if verb_pos is not None:
-            m = self.subject(verb_pos, a)
+            m = self.subject(verb_pos, clause_start)
             if m is not None:
                 return m
         if self.lang != "ar":
@@ -765,7 +765,7 @@ class _Sentence:
             return m
         return None
 
-    def find_targets(self, anchor, verb_pos, t1, actor, clause_end) -> list[EntityMention]:
+    def find_targets(self, anchor, verb_pos, t1, actor) -> list[EntityMention]:
         sides = self.between(t1)
         if sides is not None and sides[0] is actor:
             return [sides[1]]
@@ -780,7 +780,6 @@ class _Sentence:
                         out.append(m)
                     break
         start = min(anchor, t1)
-        _, clause_end = self.clause_bounds(t1 - 1)
         # the target may follow a comma after the trigger ("قصفت، فجر اليوم، مواقع...") but not a new clause
         for i in range(start, min(self.e, t1 + 12)):
             if i > t1 and any(v in CLAUSE_WORDS for v in self.variants[i]):
