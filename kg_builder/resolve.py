@@ -33,14 +33,14 @@ def _dates_conflict(a: Event, b: Event) -> bool:
     return False
 
 
-def same_incident(a: Event, b: Event, place_types: dict[str, str] | None = None) -> bool:
+def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None) -> bool:
     """Do two event records of one article tell the same incident?
 
     Same family of event, no contradicting day, and something in common: a target, or a place
     together with the actor (or with no actor said on one side). Two different attackers make two
     incidents -- unless it is the same kind of event at the same town or site (a strike on one
-    village told once as American and once as the coalition's), ``place_types`` telling which
-    places are that specific."""
+    village told once as American and once as the coalition's); ``entity_types`` (class by entity
+    key) tells which places are that specific, and that civilians are no shared target."""
     if _family(a) != _family(b) or _dates_conflict(a, b):
         return False
     if (a.background or b.background) and not set(a.evidence) & set(b.evidence):
@@ -50,12 +50,13 @@ def same_incident(a: Event, b: Event, place_types: dict[str, str] | None = None)
     actors_a, actors_b = set(a.actors), set(b.actors)
     if (actors_a & set(b.targets)) or (actors_b & set(a.targets)):
         return False
+    types = entity_types or {}
     if actors_a and actors_b and not actors_a & actors_b:
-        types = place_types or {}
         specific = {k for k in set(a.locations) & set(b.locations) if types.get(k) not in BROAD_PLACES}
         return bool(specific) and a.sub_event_type == b.sub_event_type
     shared_actor = bool(actors_a & actors_b)
-    shared_target = bool(set(a.targets) & set(b.targets))
+    # "civilians" are victims of many incidents: sharing them says nothing about being one incident
+    shared_target = any(types.get(k) != "Civilians" for k in set(a.targets) & set(b.targets))
     shared_place = bool(set(a.locations) & set(b.locations))
     if shared_target:
         return True
@@ -129,14 +130,14 @@ def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:
 
 def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
-    place_types = {e.key: e.type for e in extraction.entities if e.kind == "place"}
+    entity_types = {e.key: e.type for e in extraction.entities}
     merged: list[Event] = []
     for ev in extraction.events:
         if ev.refers_back and merged and _family(merged[-1]) == _family(ev) and not ev.background:
             merged[-1] = merge(merged[-1], ev)
             continue
         for k, prev in enumerate(merged):
-            if same_incident(prev, ev, place_types):
+            if same_incident(prev, ev, entity_types):
                 merged[k] = merge(prev, ev)
                 break
         else:

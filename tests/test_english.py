@@ -117,3 +117,14 @@ def test_passive_arrest(extractor):
 def test_habitual_shelling_is_not_an_incident(extractor):
     x = run(extractor, "Government forces routinely shell the villages of southern Idlib.")
     assert not x.events
+
+
+def test_victims_named_before_a_passive_toll_are_targets():
+    from kg_builder.extract import Extractor
+    from kg_builder.model import Article
+
+    [x] = Extractor().extract([Article(id="v", lang="en", published="2017-04-08",
+                                       text="At least 10 civilians were killed in Russian air strikes on Saraqib on Friday.")])
+    [e] = x.events
+    assert e.killed == 10
+    assert "actor/civilians" in e.targets

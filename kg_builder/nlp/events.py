@@ -379,6 +379,12 @@ class _Sentence:
             if not hit:
                 continue
             n = hit[0]
+            # a passive toll names its victims before the cue: "10 civilians were killed", "21 عنصرا ... قتلوا"
+            for q in (q for q in quantities if i - 6 <= q.start < i):
+                pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and q.end <= m.start <= q.end + 1
+                        and m.end <= i]
+                if pool:
+                    out.append(min(pool, key=lambda m: m.start))
             if not any(i + n <= q.start <= i + n + 2 for q in quantities):
                 continue
             # the first count after the cue, and the counts that break it down in the same clause
