@@ -207,3 +207,10 @@ def test_typical_wire_sentences(extractor):
 def test_a_toll_that_rose_to_n_stands_over_partial_figures(extractor):
     x = run(extractor, "أسفرت الغارات الإسرائيلية على مواقع في ريف دمشق عن مقتل 11 إيرانيا، ما يرفع حصيلة القتلى إلى 27.")
     assert [e.killed for e in x.events] == [27]
+
+
+def test_the_accused_is_the_attacker_not_the_accuser(extractor):
+    x = run(extractor, "اتهم الحشد الشعبي التحالف الدولي بشن غارة على مواقعه قرب البوكمال.")
+    [e] = x.events
+    assert [x.entity(k).key for k in e.actors] == ["actor/international-coalition"]
+    assert "actor/popular-mobilization-forces" in [c.claimant for c in e.claims]

@@ -744,8 +744,23 @@ class _Sentence:
                 return None
         return None
 
+    def accused(self, t0: int) -> EntityMention | None:
+        """Who an accusation before the trigger names: "اتهم الحشد التحالفَ بشن غارة" -> the coalition
+        (Arabic VSO: the accuser comes first); "HRW accused government forces of dropping" -> the forces."""
+        for i in range(max(self.s, t0 - 15), t0):
+            n = self.cue_at("accuse", i)
+            if n:
+                named = [m for m in self.ents if m.kind == "actor" and i + n <= m.start and m.end <= t0]
+                if self.lang == "ar":
+                    return named[1] if len(named) > 1 else None
+                return named[0] if named else None
+        return None
+
     def find_actor(self, verb_pos, t0, t1, clause_start) -> EntityMention | None:
         m = self.cue_actor(t1)
+        if m is not None:
+            return m
+        m = self.accused(t0)
         if m is not None:
             return m
         sides = self.between(t1)
