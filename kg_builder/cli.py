@@ -16,6 +16,7 @@ code is 0 on success, 1 when some input failed, 2 on a usage or store error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -276,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # the reader went away (`kgb query ... | head`): not an error worth a line
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (StoreError, LookupError, ValueError, OSError) as err:
         return _fail(str(err))
     except KeyboardInterrupt:
