@@ -214,3 +214,9 @@ def test_the_accused_is_the_attacker_not_the_accuser(extractor):
     [e] = x.events
     assert [x.entity(k).key for k in e.actors] == ["actor/international-coalition"]
     assert "actor/popular-mobilization-forces" in [c.claimant for c in e.claims]
+
+
+def test_what_follows_a_verb_is_its_object_not_its_attacker(extractor):
+    x = run(extractor, "قال مصدر إن الضربة استهدفت مستودعات لحزب الله قرب مطار دمشق الدولي.")
+    assert all("actor/hezbollah" not in e.actors for e in x.events)
+    assert any("actor/hezbollah" in e.targets for e in x.events)

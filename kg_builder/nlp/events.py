@@ -776,13 +776,17 @@ class _Sentence:
             before = [m for m in self.ents + self.nisbas if m.kind == "actor" and t0 - 3 <= m.start and m.end <= t0
                       and m.type != "Civilians"]
             return before[-1] if before else None
+        if verb_pos == t0:
+            return None     # a verb's attacker is its subject; what follows it is its object
         # noun trigger: genitive or ل-phrase right after it, or an adjective of origin
         for n in self.nisbas:
             if t1 <= n.start <= t1 + 2:
                 return n
         m = self.mention_starting(t1, t1 + 3, kinds=("actor",), skip_positions=False)
         if m is not None and not self.f.lex.casualties.match(self.variants, self.norms, t1) \
+                and not any(self.f.lex.triggers.match(self.variants, self.norms, k) for k in range(t1, m.start)) \
                 and (not self.prepositional(m) or self.norms[m.start][:1] == "ل"):
+            # only adjectives between ("قصف عنيف للميليشيات"), never a verb ("الضربة استهدفت مستودعات لحزب الله")
             return m
         return None
 
