@@ -167,6 +167,7 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
                        < PRECISION_RANK.get(into.date.precision, 9)):
         into.date = other.date
     into.anaphoric = into.anaphoric and other.anaphoric
+    into.roleless = into.roleless and other.roleless
     into.confidence = max(into.confidence, other.confidence)
     # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
     # the other trigger tells the same attacker's act; another attacker's part ("شن داعش هجوما ...
@@ -527,7 +528,9 @@ class _Sentence:
             if ev is not None:
                 out.append(ev)
                 used.add(k)
-        return self.join(out)
+        if all(getattr(ev, "roleless", False) for ev in out):
+            return []
+        return [g for g in self.join(out) if not getattr(g, "roleless", False)]
 
     def is_irrealis(self, t0: int) -> bool:
         """A threat, plan or denial just before the trigger, or a habit said in its clause."""
@@ -588,7 +591,9 @@ class _Sentence:
             background=self.has_cue("background"),
         )
         if not (actors or targets or locations) and not ev.anaphoric:
-            return None
+            # nothing of its own: it may still tell how another trigger of the sentence was done
+            # ("هجوم الجيش على الجيب، ... شمل ضربات جوية"); join() keeps it only inside such a group
+            ev.roleless = True
         if EVENT_TYPE_OF[sub] not in VIOLENT and not targets and not (sub in ACTED_ON_PEOPLE and actors and locations):
             # a strategic development (a takeover, an arrest) is only specific with what it acted on
             return None

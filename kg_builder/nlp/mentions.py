@@ -70,6 +70,7 @@ class EventCandidate:
     answers_later: bool = False  # the event it answers is told after it, in the same sentence
     anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
+    roleless: bool = False     # no actor, target or place of its own (kept only joined to another)
     confidence: float = 0.5
 
 
