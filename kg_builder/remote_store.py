@@ -78,11 +78,11 @@ from pathlib import Path
 
 import pyoxigraph
 from pyoxigraph import (
-    BlankNode, DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple,
+    BlankNode, Literal, NamedNode, Quad, QueryResultsFormat, RdfFormat, Triple,
 )
 
 from kg_builder.rdf import PREFIXES
-from kg_builder.store import KGStore, QueryError, StoreError, Term, rdf_format
+from kg_builder.store import KGStore, QueryError, StoreError, Term, graph_triples, rdf_format
 
 #: Seconds to wait for the server (to connect, and between two reads of an answer).
 DEFAULT_TIMEOUT_S = 120.0
@@ -338,14 +338,7 @@ class RemoteStore:
         # Named like KGStore's helper on purpose: KGStore.sync_ontology, borrowed below, calls it.
         bodies: list[tuple[NamedNode, bytes]] = []
         for graph_iri, quads in batch:
-            graph = NamedNode(graph_iri)  # raises ValueError on an invalid IRI
-            triples = []
-            for quad in quads:
-                if not isinstance(quad, Quad):
-                    raise TypeError(f"graph {graph_iri}: expected a pyoxigraph Quad, got {type(quad).__name__}")
-                if quad.graph_name != graph and not isinstance(quad.graph_name, DefaultGraph):
-                    raise ValueError(f"graph {graph_iri}: a quad of graph {quad.graph_name} in its batch")
-                triples.append(Triple(quad.subject, quad.predicate, quad.object))
+            graph, triples = graph_triples(graph_iri, quads)
             bodies.append((graph, pyoxigraph.serialize(triples, format=RdfFormat.N_TRIPLES) or b""))
         for written, (graph, body) in enumerate(bodies):
             url = f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"

@@ -185,15 +185,9 @@ class KGStore:
         drops: list[str] = []
         blocks: list[str] = []
         for graph_iri, quads in batch:
-            graph = NamedNode(graph_iri)  # raises ValueError on an invalid IRI
+            graph, triples = graph_triples(graph_iri, quads)
             drops.append(f"DROP SILENT GRAPH {graph}")
-            lines = []
-            for quad in quads:
-                if not isinstance(quad, Quad):
-                    raise TypeError(f"graph {graph_iri}: expected a pyoxigraph Quad, got {type(quad).__name__}")
-                if quad.graph_name != graph and not isinstance(quad.graph_name, DefaultGraph):
-                    raise ValueError(f"graph {graph_iri}: a quad of graph {quad.graph_name} in its batch")
-                lines.append(f"{quad.subject} {quad.predicate} {quad.object} .")
+            lines = [f"{t.subject} {t.predicate} {t.object} ." for t in triples]
             if lines:
                 blocks.append(f"GRAPH {graph} {{\n" + "\n".join(lines) + "\n}")
         # One INSERT DATA for the whole batch: blank-node labels (only the ontology has any) may not be
@@ -407,6 +401,20 @@ def open_snapshot(folder: str | Path) -> KGStore:
     if (folder / SNAPSHOT_MARKER).is_file():
         return KGStore(folder, read_only=True)
     return KGStore(latest_snapshot(folder), read_only=True)
+
+
+def graph_triples(graph_iri: str, quads) -> tuple[NamedNode, list[Triple]]:
+    """An article graph's name and its quads as triples, checked: every quad a pyoxigraph Quad of that
+    graph (or of the default graph). Raises before anything is written, so a bad batch changes nothing."""
+    graph = NamedNode(graph_iri)  # raises ValueError on an invalid IRI
+    triples = []
+    for quad in quads:
+        if not isinstance(quad, Quad):
+            raise TypeError(f"graph {graph_iri}: expected a pyoxigraph Quad, got {type(quad).__name__}")
+        if quad.graph_name != graph and not isinstance(quad.graph_name, DefaultGraph):
+            raise ValueError(f"graph {graph_iri}: a quad of graph {quad.graph_name} in its batch")
+        triples.append(Triple(quad.subject, quad.predicate, quad.object))
+    return graph, triples
 
 
 def rdf_format(path: Path, format: str | RdfFormat | None) -> RdfFormat:
