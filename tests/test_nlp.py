@@ -220,3 +220,24 @@ def test_what_follows_a_verb_is_its_object_not_its_attacker(extractor):
     x = run(extractor, "قال مصدر إن الضربة استهدفت مستودعات لحزب الله قرب مطار دمشق الدولي.")
     assert all("actor/hezbollah" not in e.actors for e in x.events)
     assert any("actor/hezbollah" in e.targets for e in x.events)
+
+
+def test_a_toll_that_rose_to_a_figure_stands_over_its_breakdown(extractor):
+    x = run(extractor, "ارتفعت حصيلة القتلى جراء الغارات الروسية على بلدة معرة النعمان يوم الاثنين إلى 19 قتيلا "
+                       "على الأقل، بينهم 6 من عناصر هيئة تحرير الشام.")
+    [e] = x.events
+    assert e.killed == 19
+
+
+def test_fighters_named_by_their_patron_are_an_actor_of_their_own(nlp):
+    doc = nlp("قتل 9 مقاتلين موالين لإيران في قصف على مواقع القوات المدعومة من تركيا والميليشيات المتحالفة معها.")
+    found = [m.text for m in doc._.entities if m.origin == "pattern"]
+    assert "مقاتلين موالين لإيران" in found
+    assert "القوات المدعومة من تركيا" in found
+    assert "والميليشيات المتحالفة معها" in found
+
+
+def test_a_bare_reply_is_not_an_event_but_a_reply_with_fire_is(extractor):
+    assert not run(extractor, "ونقلت الوكالة تصريحات وردت الأحد عن الجيش في محافظة إدلب.").events
+    x = run(extractor, "وردت القوات التركية بالمدفعية على مصادر النيران في ريف حلب.")
+    assert len(x.events) == 1

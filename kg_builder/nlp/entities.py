@@ -59,6 +59,22 @@ def _word_set(filename: str) -> frozenset[str]:
 
 
 @cache
+def _affiliation_words(lang: str) -> dict[str, frozenset[str]]:
+    """``affiliation_<lang>.tsv``: the fighters words and the affiliation words, by group."""
+    path = nlp_data_dir() / f"affiliation_{lang}.tsv"
+    groups: dict[str, set[str]] = {}
+    if path.exists():
+        for group, form in _rows(path):
+            groups.setdefault(group, set()).add(match_key(form))
+    return {g: frozenset(forms) for g, forms in groups.items()}
+
+
+# what may follow an affiliation word to name the patron: a pronoun, or a preposition and a name
+PATRON_PRONOUNS = {"له", "لها", "لهم", "لهما", "معه", "معها", "معهم", "منه", "منها", "منهم"}
+PATRON_PREPOSITIONS = {"من", "مع", "قبل"}
+
+
+@cache
 def _coref_table(lang: str) -> dict[str, tuple[str, tuple[str, ...]]]:
     path = nlp_data_dir() / f"coref_{lang}.tsv"
     if not path.exists():
@@ -90,6 +106,7 @@ class EntityFinder:
         self.stopwords = _word_set(f"stopwords_{lang}.txt")
         self.coref = _coref_table(lang)
         self.nisba = _nisba_table(lang)
+        self.affiliation = _affiliation_words(lang)
 
     def __call__(self, doc: Doc) -> Doc:
         all_variants, all_norms = token_forms(doc)
@@ -147,6 +164,9 @@ class EntityFinder:
         return make_entity_mention(self._doc, self._keep[p0], self._keep[p1 - 1] + 1, kind, type_, key, origin, name)
 
     def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
+        affiliated = self._affiliated(variants, norms, i)
+        if affiliated is not None:
+            return [affiliated]
         hit = self.names.match(variants, norms, i)
         if hit:
             n, (kind, type_, key) = hit
@@ -191,6 +211,26 @@ class EntityFinder:
             mention = self._mention(j, end, kind, type_, None, "pattern", name)
             learned.add(tuple(norms[j:end]), (kind, type_, name))
         return [mention]
+
+    def _affiliated(self, variants, norms, i) -> EntityMention | None:
+        """"مسلحا مواليا للنظام"، "الميليشيات المتحالفة معها": armed men named by whom they serve are
+        an actor of their own (not the patron: the regime is not who was killed)."""
+        fighters, affiliation = self.affiliation.get("fighters"), self.affiliation.get("affiliation")
+        if not fighters or not affiliation or i + 1 >= len(norms):
+            return None
+        if not (set(variants[i]) | {norms[i]}) & fighters or not (set(variants[i + 1]) | {norms[i + 1]}) & affiliation:
+            return None
+        j = i + 2
+        if j < len(norms) and norms[j] in PATRON_PRONOUNS:
+            return self._mention(i, j + 1, "actor", "Militia", None, "pattern")
+        if j < len(norms) and norms[j] in PATRON_PREPOSITIONS:
+            j += 1
+            if j < len(norms) and norms[j] == "قبل":     # "المدعومة من قبل تركيا"
+                j += 1
+        patron = self.names.match(variants, norms, j) if j < len(norms) else None
+        if patron is None or patron[1][0] != "actor":
+            return None
+        return self._mention(i, j + patron[0], "actor", "Militia", None, "pattern")
 
     def _adjective(self, norm: str, variants) -> bool:
         """An adjective of origin or a nisba/participle form standing after a head noun."""

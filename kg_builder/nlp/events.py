@@ -427,9 +427,14 @@ class _Sentence:
                     figures[g].setdefault("", 0)
                 i += n
                 continue
-            a, _ = self.clause_bounds(i)
+            a, b = self.clause_bounds(i)
             near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
                     or (q.start <= i < q.end) or (max(a, i - 9) <= q.start < i and not self.in_date(q))]
+            if total:
+                # "ارتفعت حصيلة القتلى إثر الغارات ... إلى 27": the toll's figure follows "إلى", however far
+                to = [q for q in quantities if i + n < q.start < min(b, i + n + 16)
+                      and self.norms[q.start - 1] in ("الى", "إلى", "to")]
+                near = to[:1] or near
             if near:
                 q = min(near, key=lambda q: abs(q.start - i))
                 # "مقتل 12 عنصرا من قوات النظام و7 من مسلحي التنظيم": a list of figures after one cue
@@ -450,7 +455,11 @@ class _Sentence:
             if TOTAL in by_side:
                 return by_side[TOTAL]
             named = {k: v for k, v in by_side.items() if k}
-            # an unnamed figure beside named sides is most likely one of them told again
+            overall = by_side.get("")
+            if overall is not None and named and overall >= sum(named.values()):
+                # "مقتل 27 ... بينهم 11 إيرانيا": the unnamed figure is the whole, the named one a part
+                return overall
+            # an unnamed figure below the named sides is most likely one of them told again
             return sum(named.values()) if len(named) > 1 else min(by_side.values())
 
         return total(figures["killed"]), total(figures["injured"]), vague["killed"], vague["injured"]
@@ -507,6 +516,10 @@ class _Sentence:
                         used.add(j)
                         head_k = j
                 elif trig.light and not trig.respond:
+                    continue
+                elif trig.respond and not self.weapons(*self.clause_bounds(t0)):
+                    # "ردت القوات برشقات صاروخية" tells an act; a bare "رد" is a reply, a statement, or
+                    # another verb altogether ("تصريحات وردت السبت": that came on Saturday)
                     continue
             _, _, head_match = trigs[head_k]
             head = head_match.trigger
