@@ -43,7 +43,10 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     key) tells which places are that specific, and that civilians are no shared target."""
     if _family(a) != _family(b) or _dates_conflict(a, b):
         return False
-    if (a.background or b.background) and not set(a.evidence) & set(b.evidence):
+    same_day = (a.date_precision == b.date_precision == "day" and a.date == b.date
+                and not (a.date_from_lead or b.date_from_lead))
+    if (a.background or b.background) and not set(a.evidence) & set(b.evidence) and not same_day:
+        # a recap ("وكانت إسرائيل قد ...") is the story's incident again only when it names the same day
         return False
     if (a.responds_to is None) != (b.responds_to is None):
         return False

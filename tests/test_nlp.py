@@ -234,10 +234,38 @@ def test_fighters_named_by_their_patron_are_an_actor_of_their_own(nlp):
     found = [m.text for m in doc._.entities if m.origin == "pattern"]
     assert "مقاتلين موالين لإيران" in found
     assert "القوات المدعومة من تركيا" in found
-    assert "والميليشيات المتحالفة معها" in found
+    assert "الميليشيات المتحالفة معها" in found      # the mention is the name, without "and"
 
 
 def test_a_bare_reply_is_not_an_event_but_a_reply_with_fire_is(extractor):
     assert not run(extractor, "ونقلت الوكالة تصريحات وردت الأحد عن الجيش في محافظة إدلب.").events
     x = run(extractor, "وردت القوات التركية بالمدفعية على مصادر النيران في ريف حلب.")
     assert len(x.events) == 1
+
+
+def test_coordinated_attackers_act_together_and_keep_their_own_names(extractor):
+    x = run(extractor, "شنت الولايات المتحدة وبريطانيا وفرنسا ضربات صاروخية على مواقع للنظام في ريف حمص.")
+    [e] = x.events
+    assert {"US forces", "British forces", "French forces"} <= set(names(x, e.actors))
+    # the mention is the name, without the "and" glued to it
+    assert [m.text for m in x.entity("actor/british-forces").mentions] == ["بريطانيا"]
+
+
+def test_an_accusation_in_the_next_sentence_names_the_attacker(extractor):
+    x = run(extractor, "وفي 3 آذار الماضي، قتل 9 مقاتلين موالين للنظام في ضربات جوية قرب مدينة الميادين.\n"
+                       "واتهمت دمشق التحالف الدولي بتنفيذها، وهو ما نفاه التحالف.")
+    [e] = x.events
+    assert names(x, e.actors) == ["International Coalition"]
+    assert e.killed == 9
+
+
+def test_a_quote_closed_before_a_full_stop_is_split_off(nlp):
+    doc = nlp.make_doc('وقال إن الغارات دمرت "مستودعات في ريف دمشق". وأضاف')
+    assert [t.text for t in doc][-4:] == ["دمشق", '"', ".", "وأضاف"]
+
+
+def test_the_launch_a_strike_answers_is_an_event_with_its_launcher(extractor):
+    x = run(extractor, 'قصفت القوات الأردنية مواقع قرب الحدود، مؤكدة أن العملية رد على إطلاق قذائف "عراقية" على بلدة الرمثا.')
+    assert len(x.events) == 2
+    answered = next(e for e in x.events if e.responds_to is None)
+    assert names(x, answered.actors) == ["Iraqi forces"]

@@ -16,6 +16,7 @@ only the event component uses them, as the actor of the trigger they follow.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -161,7 +162,40 @@ class EntityFinder:
     # -- pass 1 and 2: gazetteer names and head-noun patterns --------------------------------------
     def _mention(self, p0: int, p1: int, kind, type_, key, origin, name=None) -> EntityMention:
         """A mention over word positions [p0, p1) (see ``keep`` in __call__)."""
-        return make_entity_mention(self._doc, self._keep[p0], self._keep[p1 - 1] + 1, kind, type_, key, origin, name)
+        mention = make_entity_mention(self._doc, self._keep[p0], self._keep[p1 - 1] + 1, kind, type_, key, origin, name)
+        token = self._doc[mention.start]
+        mention.preposition = self._preposition(token)
+        if self._conjunction(token) and mention.text[:1] in ("و", "ف"):
+            # "وبريطانيا" names Britain: the mention is the name, without the "and" glued to it
+            cut = 1
+            while cut < len(mention.text) and unicodedata.combining(mention.text[cut]):
+                cut += 1
+            mention.text, mention.start_char = mention.text[cut:], mention.start_char + cut
+        return mention
+
+    def _matched_form(self, token) -> str | None:
+        """The form of the word a name or head was matched with: the first of its variants (the
+        order :meth:`PhraseTable.match` tries them in) that opens an entry."""
+        tables = (self.names.by_first, self.lexicon.entity_heads.by_first)
+        return next((v for v in token._.variants if any(v in t for t in tables)), None)
+
+    def _conjunction(self, token) -> bool:
+        """Does the word carry و/ف "and" that is not part of the name (وبريطانيا, not وادي)?"""
+        norm = token._.norm_key
+        if self.lang != "ar" or norm[:1] not in ("و", "ف") or len(norm) <= 3:
+            return False
+        matched = self._matched_form(token)
+        return matched is not None and len(matched) < len(norm)
+
+    def _preposition(self, token) -> bool:
+        """Was a preposition peeled off the word to match a name (بالتحالف -> التحالف), or is the
+        letter the name's own (وبريطانيا -> بريطانيا)?"""
+        norm = token._.norm_key
+        bare = norm[1:] if self._conjunction(token) else norm
+        if self.lang != "ar" or bare[:1] not in ("ب", "ل", "ك"):
+            return False
+        matched = self._matched_form(token)
+        return matched is not None and not matched.startswith(bare[:1])
 
     def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
         affiliated = self._affiliated(variants, norms, i)

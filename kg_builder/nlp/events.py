@@ -104,13 +104,16 @@ class EventFinder:
             controls.extend(ctx.controls())
             for ev in found:
                 ev.claimants = list(claimants)
-            if not found:
+            if not found and events and s_index - events[-1].sentence_index <= 2:
+                prev = events[-1]
                 # "وأدى الهجوم لإصابة خمسة عناصر" has a trigger; a bare toll sentence goes to the last event
                 killed, injured, kv, iv = ctx.casualties(s, e)
-                if events and (killed is not None or injured is not None) and s_index - events[-1].sentence_index <= 2:
-                    prev = events[-1]
-                    prev.killed = _min(prev.killed, killed)
-                    prev.injured = _min(prev.injured, injured)
+                prev.killed = _min(prev.killed, killed)
+                prev.injured = _min(prev.injured, injured)
+                # "واتهمت دمشق التحالف بتنفيذها": the accused did what the last sentence told undone
+                accused = ctx.accused(e)
+                if accused is not None and not prev.actors and all(accused.name != t.name for t in prev.targets):
+                    prev.actors = [accused]
             events.extend(found)
         # an incident told without a date of its own is, in news, the story's incident: it takes the
         # date of the lead (the first day named in the first paragraph) -- background never does
@@ -300,6 +303,10 @@ class _Sentence:
 
     def prepositional(self, m: EntityMention) -> bool:
         """The mention's first word carries a preposition (بـ، لـ، كـ) or follows one."""
+        if m.start > self.s and self.norms[m.start - 1] in PREPOSITIONS:
+            return True
+        if m.preposition is not None:
+            return m.preposition
         tok_norm = self.norms[m.start]
         variants = self.variants[m.start]
         if self.lang == "ar" and len(variants) > 1 and tok_norm[:1] in ("ب", "ل", "ك") and not tok_norm.startswith("ال"):
@@ -503,6 +510,8 @@ class _Sentence:
             verb_pos, verb_match = (t0, match) if trig.pos == "verb" else (None, None)
             # a light verb (شن، نفذ، تعرض) or the verb a noun trigger is the instrument of (ردت ... برشقات)
             head_k = k
+            if trig.respond and self.cue_at("in_response_to", t0):
+                continue    # "العملية رد على إطلاق صواريخ": "a response to", the answered act follows
             if trig.light or trig.respond or trig.pos == "verb":
                 # a light verb reaches further (its subject, a date and a count may come first:
                 # "شنت طائرات حربية روسية، صباح الأربعاء، أكثر من 20 غارة"), never past a new clause
@@ -567,6 +576,13 @@ class _Sentence:
                 if actor is subject:
                     actor = self.cue_actor(t1)
         actors = [actor] if actor is not None else []
+        # "شنت الولايات المتحدة وبريطانيا وفرنسا ضربات": coordinated attackers act together
+        while actors and len(actors) < 4:
+            nxt = self.mention_starting(actors[-1].end, actors[-1].end + 2, kinds=("actor",), skip_positions=False)
+            if nxt is None or nxt in targets or nxt in actors or nxt.start >= t0 > actors[-1].start \
+                    or not self.coordinated(actors[-1].end, nxt.start) or self.prepositional(nxt):
+                break
+            actors.append(nxt)
         for victim in self.victims():
             if all(victim.key != t.key or victim.name != t.name for t in targets):
                 targets.append(victim)
@@ -768,9 +784,13 @@ class _Sentence:
         for i in range(max(self.s, t0 - 15), t0):
             n = self.cue_at("accuse", i)
             if n:
-                named = [m for m in self.ents if m.kind == "actor" and i + n <= m.start and m.end <= t0]
+                # the accuser may be a capital standing for its government ("اتهمت دمشق التحالف")
+                end = min(t0, self.clause_bounds(i)[1])
+                named = [m for m in self.ents if (m.kind == "actor" or m.type in ("Settlement", "Country"))
+                         and i + n <= m.start and m.end <= end]
                 if self.lang == "ar":
-                    return named[1] if len(named) > 1 else None
+                    return named[1] if len(named) > 1 and named[1].kind == "actor" else None
+                named = [m for m in named if m.kind == "actor"]
                 return named[0] if named else None
         return None
 

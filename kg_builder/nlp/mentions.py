@@ -23,6 +23,9 @@ class EntityMention:
     key: str | None            # gazetteer key when known, else None (minted by resolve from ``name``)
     name: str                  # normalised name, the identity of an entity no gazetteer lists
     origin: str                # "gazetteer" | "pattern" | "learned" | "coref" | "nisba"
+    # its first word carries a preposition (بالتحالف، للنظام), not a letter of the name (بريطانيا،
+    # لبنان); None when the finder could not tell
+    preposition: bool | None = None
 
 
 @dataclass

@@ -37,11 +37,13 @@ from kg_builder.nlp import SUPPORTED_LANGUAGES
 
 def _split_glued_quotes(nlp: Language) -> None:
     """Fix what spaCy's Arabic tokenizer leaves glued together in real news text:
-    و/ف before a quote or bracket (و”قسد، و"الخابور") and digits run into a word (قتل45، 18جهاديا،
-    الآن25), so that names, numbers and cue words are tokens of their own."""
+    و/ف before a quote or bracket (و”قسد، و"الخابور"), digits run into a word (قتل45، 18جهاديا،
+    الآن25) and a closing quote before a full stop (سوريا".), so that names, numbers and cue words are tokens of their own."""
     arabic = "\u0621-\u064a"
     prefixes = list(nlp.Defaults.prefixes or []) + [r"[وف](?=[\"“”«»'‘’(\[])", rf"[0-9٠-٩]+(?=[{arabic}])", r"[وف](?=[0-9٠-٩])"]
-    suffixes = list(nlp.Defaults.suffixes or []) + [rf"(?<=[{arabic}])[0-9٠-٩]+"]
+    # and a closing quote or bracket followed by a full stop (سوريا". ) at the end of a word
+    suffixes = list(nlp.Defaults.suffixes or []) + [rf"(?<=[{arabic}])[0-9٠-٩]+",
+                                                     r"(?<=[\"”»'’)\]])[.،؛:!؟?]", r"[\"”»'’)\]](?=[.،؛:!؟?])"]
     nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
