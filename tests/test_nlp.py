@@ -269,3 +269,22 @@ def test_the_launch_a_strike_answers_is_an_event_with_its_launcher(extractor):
     assert len(x.events) == 2
     answered = next(e for e in x.events if e.responds_to is None)
     assert names(x, answered.actors) == ["Iraqi forces"]
+
+
+def test_a_foreign_armys_missiles_are_air_strikes_unless_a_launcher_is_named(extractor):
+    [air] = run(extractor, "استهدفت الصواريخ الإسرائيلية مستودعات أسلحة قرب مطار دمشق الدولي.").events
+    assert air.sub_event_type == "Air/drone strike"
+    [ground] = run(extractor, "قصفت القوات التركية بصواريخ غراد مواقع قسد في ريف منبج.").events
+    assert ground.sub_event_type == "Shelling/artillery/missile attack"
+
+
+def test_air_defences_and_air_bases_are_no_aircraft(extractor):
+    [e] = run(extractor, "قالت وكالة سانا إن الدفاعات الجوية تصدت لهجوم صاروخي على قاعدة حماة الجوية.").events
+    assert e.sub_event_type == "Shelling/artillery/missile attack"
+    assert "aircraft" not in e.weapons
+    assert not e.actors          # the defences repelled it; who fired is not said
+
+
+def test_a_name_in_a_closed_where_clause_is_not_the_next_verbs_subject(extractor):
+    x = run(extractor, "طالت الغارات مواقع في بلدة الكسوة حيث تتمركز ميليشيا حزب الله، كما استهدفت مخازن قرب درعا.")
+    assert all("Hezbollah" not in names(x, e.actors) for e in x.events)

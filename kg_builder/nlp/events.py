@@ -65,7 +65,7 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
     ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
-GROUND_FIRE = {"artillery", "mortar", "rocket"}
+GROUND_FIRE = {"artillery", "mortar"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
 
@@ -282,7 +282,7 @@ class _Sentence:
             # or a weapon ("الصواريخ الإسرائيلية")
             if i > self.s and (self.variants[i - 1][-1:] and (self.variants[i - 1][-1] in POSITION_WORDS_AR
                                                               or self.norms[i - 1] in POSITION_WORDS_AR)
-                               or self.f.lex.weapons.match(self.variants, self.norms, i - 1)):
+                               or self.weapon_at(i - 1)):
                 for m in self.nisba_at.get(i, ()):
                     if m.kind in kinds:
                         return m
@@ -482,13 +482,22 @@ class _Sentence:
     def in_date(self, q) -> bool:
         return any(d.start <= q.start < d.end for d in self.dates)
 
+    def weapon_at(self, i: int, any_phrase: bool = False):
+        """The weapon phrase at token i as (length, weapon); a phrase of the "none" group ("الدفاعات
+        الجوية": air defences, not aircraft) only when ``any_phrase`` (so that a scan skips it whole)."""
+        hit = self.f.lex.weapons.match(self.variants, self.norms, i)
+        if hit is not None and hit[1] == "none" and not any_phrase:
+            return None
+        return hit
+
     def weapons(self, start: int, end: int, skip=()) -> set[str]:
         out, i = set(), start
         skipped = {k for m in skip for k in range(m.start, m.end)}
         while i < end:
-            hit = self.f.lex.weapons.match(self.variants, self.norms, i) if i not in skipped else None
+            hit = self.weapon_at(i, any_phrase=True) if i not in skipped else None
             if hit:
-                out.add(hit[1])
+                if hit[1] != "none":
+                    out.add(hit[1])
                 i += hit[0]
             else:
                 i += 1
@@ -599,12 +608,14 @@ class _Sentence:
         # and "... المدعومين بالغارات الجوية للتحالف": the supporter's weapons are not this event's
         answered_from = next((i for i in range(t1, cb) if self.cue_at("in_response_to", i)
                               or self.cue_at("support", i)), cb)
-        # a weapon that is part of another party's name ("بدعم من طائرات التحالف") is that party's
-        others = [m for m in self.ents if m.kind == "actor" and m not in actors]
+        # a weapon that is part of another party's name ("بدعم من طائرات التحالف") is that party's,
+        # and one in a place's name ("قاعدة حميميم الجوية") is no weapon at all
+        others = [m for m in self.ents if (m.kind == "actor" and m not in actors) or m.kind == "place"]
         weapons = self.weapons(min(ca, t0), answered_from, skip=others)
         if trig.weapon:
             weapons.add(trig.weapon)
-        sub = self.sub_event_type(trig, weapons, actors, targets)
+        ground_fire = self.has_cue("ground_fire", min(ca, t0), answered_from)
+        sub = self.sub_event_type(trig, weapons, actors, targets, ground_fire)
         killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
@@ -749,7 +760,7 @@ class _Sentence:
             if after is not None and not self.prepositional(after):
                 return after
             # "شنت طائرات حربية روسية": the aircraft's adjective of origin names the attacker
-            hit = self.f.lex.weapons.match(self.variants, self.norms, first)
+            hit = self.weapon_at(first)
             if hit:
                 owner = [m for m in self.nisbas if first + hit[0] <= m.start <= first + hit[0] + 1]
                 if owner:
@@ -761,10 +772,17 @@ class _Sentence:
         limit = relative if relative is not None else verb_pos
         # an adjective of origin after a weapon is the subject's owner ("الصواريخ الإسرائيلية استهدفت")
         armed = [m for m in self.nisbas if m.start > self.s
-                 and self.f.lex.weapons.match(self.variants, self.norms, m.start - 1)]
+                 and self.weapon_at(m.start - 1)]
         before = sorted((m for m in self.ents + armed if m.kind in kinds and start <= m.start and m.end <= limit
-                         and not self.prepositional(m)), key=lambda m: m.start)
+                         and not self.prepositional(m) and not self.in_closed_where_clause(m, verb_pos)),
+                        key=lambda m: m.start)
         return before[-1] if before else None
+
+    def in_closed_where_clause(self, m: EntityMention, verb_pos: int) -> bool:
+        """"... في معضمية الشام حيث يتواجد حزب الله، كما استهدفت": a name inside a "where" clause that
+        a comma closed before the verb is not the verb's subject."""
+        opened = any(self.norms[k] in ("حيث", "where") for k in range(max(self.s, m.start - 4), m.start))
+        return opened and any(self.doc[k].text in CLAUSE_PUNCT for k in range(m.end, verb_pos))
 
     def between(self, t1: int) -> tuple[EntityMention, EntityMention] | None:
         """The two sides of a clash: "اشتباكات بين X وY"، "clashes between X and Y"."""
@@ -889,7 +907,7 @@ class _Sentence:
                 break
         return i
 
-    def sub_event_type(self, trig, weapons, actors, targets) -> str:
+    def sub_event_type(self, trig, weapons, actors, targets, ground_fire: bool = False) -> str:
         sub = trig.sub_event_type
         if trig.generic or sub in ("Shelling/artillery/missile attack", "Armed clash"):
             for needed, chosen in WEAPON_PRECEDENCE:
@@ -897,8 +915,9 @@ class _Sentence:
                     sub = chosen
                     break
         if trig.air_if_foreign and sub == "Shelling/artillery/missile attack" and not weapons & GROUND_FIRE \
-                and actors and actors[0].type == "ForeignForces":
-            # "strikes" by a foreign army with no artillery, mortar or rocket named: air strikes
+                and not ground_fire and actors and actors[0].type == "ForeignForces":
+            # "strikes" by a foreign army with no artillery or mortar named and no launcher said
+            # (Grad, surface-to-surface, cruise): air strikes -- their "صواريخ" are air-launched
             sub = "Air/drone strike"
         if sub in ("Non-state actor overtakes territory", "Government regains territory"):
             if not (weapons or self.violent_elsewhere):
