@@ -127,6 +127,9 @@ class Event:
     injured: int | None = None
     killed_vague: bool = False         # "dozens were killed": a toll was said, without a number
     injured_vague: bool = False
+    # the killed figure by side as the text splits it (side name -> number; "" unnamed, "*" all sides):
+    # lets a merge tell a breakdown ("21 soldiers and 8 attackers") from a second estimate
+    killed_sides: tuple[tuple[str, int], ...] = ()
     weapons: tuple[str, ...] = ()      # from WEAPONS
     claims: tuple[Claim, ...] = ()
     responds_to: str | None = None     # Event.key of the event this one answers

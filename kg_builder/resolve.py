@@ -26,6 +26,8 @@ def _min(a, b):
 
 
 def _dates_conflict(a: Event, b: Event) -> bool:
+    if {a.date_precision, b.date_precision} == {"relative", "day"}:
+        return True         # "days ago" is not the day the story tells
     if a.date_from_lead or b.date_from_lead:
         return False        # a date only assumed from the lead contradicts nothing
     if a.date and b.date and a.date_precision == "day" and b.date_precision == "day":
@@ -70,6 +72,15 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     return False
 
 
+def _retells_lead(lead: Event, ev: Event) -> bool:
+    """Is ``ev`` the first retelling of the article's lead incident: the same attacker doing the same
+    kind of thing, on no other day, told as the story's own (not as background)?"""
+    return (lead.sub_event_type == ev.sub_event_type and bool(set(lead.actors) & set(ev.actors))
+            and not _dates_conflict(lead, ev) and not lead.background and not ev.background
+            and (lead.responds_to is None) == (ev.responds_to is None)
+            and not set(lead.actors) & set(ev.targets) and not set(ev.actors) & set(lead.targets))
+
+
 def _more_specific(a: str, b: str) -> str:
     rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
     return a if rank.get(a, 99) <= rank.get(b, 99) else b
@@ -86,6 +97,23 @@ def _more_precise(a: Event, b: Event) -> bool:
     if a.date_precision is None:
         return b.date_precision is None
     return _PRECISION.get(a.date_precision, 9) <= _PRECISION.get(b.date_precision, 9)
+
+
+def _merged_toll(a: Event, b: Event) -> int | None:
+    """Two tellings' killed: the lowest (two estimates of the same dead), unless one telling breaks
+    the toll down by side and the other told only some of those sides with no higher figure ("21
+    soldiers killed"; then "21 soldiers and 8 attackers were killed": 29)."""
+    low = _min(a.killed, b.killed)
+    sides_a, sides_b = dict(a.killed_sides), dict(b.killed_sides)
+    for part, whole, whole_total in ((sides_a, sides_b, b.killed), (sides_b, sides_a, a.killed)):
+        if (part and whole and whole_total is not None and not {"", "*"} & (set(part) | set(whole))
+                and set(part) < set(whole) and all(part[k] <= whole[k] for k in part)):
+            return whole_total
+    return low
+
+
+def _merged_sides(a: Event, b: Event) -> tuple[tuple[str, int], ...]:
+    return a.killed_sides if len(a.killed_sides) >= len(b.killed_sides) else b.killed_sides
 
 
 def merge(a: Event, b: Event) -> Event:
@@ -109,7 +137,7 @@ def merge(a: Event, b: Event) -> Event:
         date=a.date if _more_precise(a, b) else b.date,
         date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
         date_from_lead=a.date_from_lead if _more_precise(a, b) else b.date_from_lead,
-        killed=_min(a.killed, b.killed), injured=_min(a.injured, b.injured),
+        killed=_merged_toll(a, b), killed_sides=_merged_sides(a, b), injured=_min(a.injured, b.injured),
         killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
         weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),
         claims=tuple(claims.values()),
@@ -135,6 +163,7 @@ def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
     entity_types = {e.key: e.type for e in extraction.entities}
     merged: list[Event] = []
+    lead_retold = False
     for ev in extraction.events:
         if ev.refers_back and merged and _family(merged[-1]) == _family(ev) and not ev.background:
             merged[-1] = merge(merged[-1], ev)
@@ -142,9 +171,15 @@ def resolve(extraction: Extraction) -> Extraction:
         for k, prev in enumerate(merged):
             if same_incident(prev, ev, entity_types):
                 merged[k] = merge(prev, ev)
+                lead_retold = lead_retold or k == 0
                 break
         else:
-            merged.append(ev)
+            if merged and not lead_retold and _retells_lead(merged[0], ev):
+                # news tells its story in the lead, then again with the details ("وذكر المرصد أن ...")
+                merged[0] = merge(merged[0], ev)
+                lead_retold = True
+            else:
+                merged.append(ev)
     # an event told only as "the attack", with nothing else, that nothing took in: not an event
     merged = [e for e in merged if e.actors or e.targets or e.locations]
 

@@ -231,7 +231,7 @@ def test_a_toll_that_rose_to_a_figure_stands_over_its_breakdown(extractor):
 
 def test_fighters_named_by_their_patron_are_an_actor_of_their_own(nlp):
     doc = nlp("قتل 9 مقاتلين موالين لإيران في قصف على مواقع القوات المدعومة من تركيا والميليشيات المتحالفة معها.")
-    found = [m.text for m in doc._.entities if m.origin == "pattern"]
+    found = [m.text for m in doc._.entities if m.origin == "affiliation"]
     assert "مقاتلين موالين لإيران" in found
     assert "القوات المدعومة من تركيا" in found
     assert "الميليشيات المتحالفة معها" in found      # the mention is the name, without "and"
@@ -288,3 +288,37 @@ def test_air_defences_and_air_bases_are_no_aircraft(extractor):
 def test_a_name_in_a_closed_where_clause_is_not_the_next_verbs_subject(extractor):
     x = run(extractor, "طالت الغارات مواقع في بلدة الكسوة حيث تتمركز ميليشيا حزب الله، كما استهدفت مخازن قرب درعا.")
     assert all("Hezbollah" not in names(x, e.actors) for e in x.events)
+
+
+def test_the_other_sides_dead_told_next_add_to_the_toll(extractor):
+    x = run(extractor, "قتل 14 عنصرا من قوات النظام في هجوم شنه تنظيم داعش على مواقعهم في بادية تدمر.\n"
+                       "وقال المرصد السوري إن 14 عنصرا على الأقل من قوات النظام والمسلحين الموالين لها قتلوا في هجوم "
+                       "شنه التنظيم فجر الأحد قرب حقل الشاعر.\n"
+                       "وأضاف أن 6 من مسلحي التنظيم قتلوا خلال الاشتباكات.")
+    [e] = x.events                      # the lead and its retelling are one incident
+    assert e.killed == 20
+
+
+def test_two_estimates_of_the_same_dead_keep_the_lowest(extractor):
+    x = run(extractor, "قتل 9 عناصر من قوات النظام في هجوم لتنظيم داعش على حاجز قرب السخنة.\n"
+                       "وقالت مصادر محلية إن 12 عنصرا من قوات النظام قتلوا في هجوم التنظيم على الحاجز.")
+    [e] = x.events
+    assert e.killed == 9
+
+
+def test_an_incident_of_days_ago_is_not_merged_into_the_storys(extractor):
+    x = run(extractor, "سيطر تنظيم داعش اليوم الخميس على أجزاء من بلدة السخنة بعد هجوم على قوات النظام.\n"
+                       "وقبل أيام قتل 30 عنصرا من قوات النظام في هجمات للتنظيم على حواجز قرب تدمر.",
+            published="2019-03-14")
+    assert len(x.events) == 2
+    earlier = next(e for e in x.events if e.killed == 30)
+    assert earlier.date is None or earlier.date_precision == "relative"
+
+
+def test_a_trend_is_not_an_incident(extractor):
+    assert not run(extractor, "وكثف التنظيم في الفترة الأخيرة من هجماته ضد قوات النظام في البادية.").events
+
+
+def test_dawn_is_a_time_not_an_explosion(extractor):
+    [e] = run(extractor, "هاجم مسلحو تنظيم داعش فجر الأحد حاجزا لقوات النظام قرب السخنة.").events
+    assert e.sub_event_type == "Armed clash"

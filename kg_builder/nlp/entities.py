@@ -256,7 +256,7 @@ class EntityFinder:
             return None
         j = i + 2
         if j < len(norms) and norms[j] in PATRON_PRONOUNS:
-            return self._mention(i, j + 1, "actor", "Militia", None, "pattern")
+            return self._mention(i, j + 1, "actor", "Militia", None, "affiliation")
         if j < len(norms) and norms[j] in PATRON_PREPOSITIONS:
             j += 1
             if j < len(norms) and norms[j] == "قبل":     # "المدعومة من قبل تركيا"
@@ -264,7 +264,7 @@ class EntityFinder:
         patron = self.names.match(variants, norms, j) if j < len(norms) else None
         if patron is None or patron[1][0] != "actor":
             return None
-        return self._mention(i, j + patron[0], "actor", "Militia", None, "pattern")
+        return self._mention(i, j + patron[0], "actor", "Militia", None, "affiliation")
 
     def _adjective(self, norm: str, variants) -> bool:
         """An adjective of origin or a nisba/participle form standing after a head noun."""
@@ -340,8 +340,8 @@ class EntityFinder:
             kind, types = self.coref[form]
             antecedent = None
             for m in reversed(mentions):
-                if m.start >= i or m.kind != kind:
-                    continue
+                if m.start >= i or m.kind != kind or m.origin == "affiliation":
+                    continue    # "the group" is never "the fighters loyal to X" (a description, not a group)
                 if m.type in types:
                     antecedent = (m.type, m.key, m.name)
                     break

@@ -104,11 +104,20 @@ class EventFinder:
             controls.extend(ctx.controls())
             for ev in found:
                 ev.claimants = list(claimants)
+            if events and found and all(ev.anaphoric for ev in found) and s_index - events[-1].sentence_index <= 2:
+                # "وأضاف أن 8 من مسلحي التنظيم قتلوا خلال الكمين": the other side's dead of the incident
+                # just told -- they add to its toll (the merge of the two tellings then keeps the sum)
+                prev = events[-1]
+                for ev in found:
+                    total = _add_sides(prev, ev.killed_sides)
+                    if total is not None:
+                        prev.killed = ev.killed = total
             if not found and events and s_index - events[-1].sentence_index <= 2:
                 prev = events[-1]
                 # "وأدى الهجوم لإصابة خمسة عناصر" has a trigger; a bare toll sentence goes to the last event
                 killed, injured, kv, iv = ctx.casualties(s, e)
-                prev.killed = _min(prev.killed, killed)
+                total = _add_sides(prev, ctx.killed_sides(s, e))
+                prev.killed = total if total is not None else _min(prev.killed, killed)
                 prev.injured = _min(prev.injured, injured)
                 # "واتهمت دمشق التحالف بتنفيذها": the accused did what the last sentence told undone
                 accused = ctx.accused(e)
@@ -116,11 +125,12 @@ class EventFinder:
                     prev.actors = [accused]
             events.extend(found)
         # an incident told without a date of its own is, in news, the story's incident: it takes the
-        # date of the lead (the first day named in the first paragraph) -- background never does
+        # date of the lead (the first day named in the first paragraph) -- background never does, nor
+        # one told "days ago" (قبل أيام): that says it is not the story's day
         lead = _lead_date(doc)
         if lead is not None:
             for ev in events:
-                if (ev.date is None or ev.date.precision != "day") and not ev.background:
+                if (ev.date is None or ev.date.precision not in ("day", "relative")) and not ev.background:
                     ev.date, ev.date_from_lead = lead, True
         doc._.events = events
         doc._.controls = controls
@@ -182,6 +192,18 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
         into.sub_event_type = other.sub_event_type
 
 
+def _add_sides(prev: EventCandidate, sides: dict[str, int]) -> int | None:
+    """The toll of ``prev`` with the dead of other sides told next ("and 8 of the attackers"), or
+    None when the new figures are not all of named sides it has not counted (then they are another
+    estimate of the same dead, and the lowest stands)."""
+    if not sides or not prev.killed_sides or TOTAL in prev.killed_sides or "" in prev.killed_sides:
+        return None
+    if "" in sides or TOTAL in sides or set(sides) & set(prev.killed_sides):
+        return None
+    prev.killed_sides = {**prev.killed_sides, **sides}
+    return sum(prev.killed_sides.values())
+
+
 def _min(a: int | None, b: int | None) -> int | None:
     if a is None:
         return b
@@ -207,6 +229,7 @@ class _Sentence:
         self._cues: dict[str, dict[int, int]] = {}
         self._memo: dict[str, object] = {}
         self._clauses: dict[int, tuple[int, int]] = {}
+        self._killed_sides: dict[tuple[int, int], dict[str, int]] = {}
         self.nisba_at: dict[int, list[EntityMention]] = {}
         for m in self.nisbas:
             self.nisba_at.setdefault(m.start, []).append(m)
@@ -321,7 +344,8 @@ class _Sentence:
         last_light = None
         while i < self.e:
             n, matches = self.f.lex.triggers.match_all(self.variants, self.norms, i)
-            inside = i in self.inside
+            # a word of a name or of a date is no trigger ("فجر الأحد" is dawn, not "blew up")
+            inside = i in self.inside or any(d.start <= i < d.end for d in self.dates)
             if matches and not inside:
                 # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
                 after_light = last_light is not None and i - last_light <= LIGHT_VERB_REACH
@@ -436,7 +460,7 @@ class _Sentence:
                 continue
             a, b = self.clause_bounds(i)
             near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
-                    or (q.start <= i < q.end) or (max(a, i - 9) <= q.start < i and not self.in_date(q))]
+                    or (q.start <= i < q.end) or (max(a, i - 12) <= q.start < i and not self.in_date(q))]
             if total:
                 # "ارتفعت حصيلة القتلى إثر الغارات ... إلى 27": the toll's figure follows "إلى", however far
                 to = [q for q in quantities if i + n < q.start < min(b, i + n + 16)
@@ -456,6 +480,8 @@ class _Sentence:
                         vague[group] = True
             i += n
 
+        self._killed_sides[(start, end)] = dict(figures["killed"])
+
         def total(by_side: dict[str, int]) -> int | None:
             if not by_side:
                 return None
@@ -471,9 +497,18 @@ class _Sentence:
 
         return total(figures["killed"]), total(figures["injured"]), vague["killed"], vague["injured"]
 
+    def killed_sides(self, start: int, end: int) -> dict[str, int]:
+        """The killed figures said in tokens [start, end), by side (see :meth:`casualties`)."""
+        if (start, end) not in self._killed_sides:
+            self.casualties(start, end)
+        return self._killed_sides[(start, end)]
+
     def side_after(self, j: int) -> str:
-        """Whose dead a number counts: the actor named right after it ("8 من مسلحي التنظيم")."""
-        for k in range(j, min(self.e, j + 4)):
+        """Whose dead a number counts: the actor named right after it ("8 من مسلحي التنظيم"، "21 عنصرا
+        على الأقل من قوات النظام"), within the clause and before another number."""
+        for k in range(j, min(self.e, j + 6)):
+            if k > j and (self.doc[k].text in CLAUSE_PUNCT or any(q.start == k for q in self.quantities)):
+                break
             for m in [*self.by_start.get(k, ()), *self.nisba_at.get(k, ())]:
                 if m.kind == "actor":
                     return m.key or m.name
@@ -617,6 +652,7 @@ class _Sentence:
         ground_fire = self.has_cue("ground_fire", min(ca, t0), answered_from)
         sub = self.sub_event_type(trig, weapons, actors, targets, ground_fire)
         killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
+        killed_sides = self.killed_sides(self.s, self.e)
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
         ev = EventCandidate(
@@ -625,6 +661,7 @@ class _Sentence:
             sentence_end_char=self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text),
             sentence_index=s_index, actors=actors, targets=targets, locations=locations,
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
+            killed_sides=dict(killed_sides),
             date=date,
             responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
             anaphoric=definite and trig.pos == "noun" and not actors,

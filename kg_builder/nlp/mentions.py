@@ -22,7 +22,7 @@ class EntityMention:
     type: str                  # ontology class local name
     key: str | None            # gazetteer key when known, else None (minted by resolve from ``name``)
     name: str                  # normalised name, the identity of an entity no gazetteer lists
-    origin: str                # "gazetteer" | "pattern" | "learned" | "coref" | "nisba"
+    origin: str                # "gazetteer" | "pattern" | "affiliation" | "learned" | "coref" | "nisba"
     # its first word carries a preposition (بالتحالف، للنظام), not a letter of the name (بريطانيا،
     # لبنان); None when the finder could not tell
     preposition: bool | None = None
@@ -65,6 +65,8 @@ class EventCandidate:
     injured: int | None = None
     killed_vague: bool = False
     injured_vague: bool = False
+    # whose dead the killed figure counts, side (entity key or name; "" unnamed, "*" all sides) -> number
+    killed_sides: dict[str, int] = field(default_factory=dict)
     weapons: set[str] = field(default_factory=set)
     date: DateRef | None = None
     date_from_lead: bool = False
