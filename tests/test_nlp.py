@@ -322,3 +322,19 @@ def test_a_trend_is_not_an_incident(extractor):
 def test_dawn_is_a_time_not_an_explosion(extractor):
     [e] = run(extractor, "هاجم مسلحو تنظيم داعش فجر الأحد حاجزا لقوات النظام قرب السخنة.").events
     assert e.sub_event_type == "Armed clash"
+
+
+def test_who_is_held_responsible_next_is_the_attacker(extractor):
+    x = run(extractor, "استهدفت ضربات جوية مواقع عسكرية قرب مدينة الميادين، ما أدى إلى مقتل 7 عناصر.\n"
+                       "وقال مسؤول عراقي إن بغداد تعتقد أن إسرائيل المسؤولة عن الضربات.")
+    [e] = x.events
+    assert names(x, e.actors) == ["Israeli army"]
+    y = run(extractor, "انفجرت عبوة ناسفة بدورية لقوات سوريا الديمقراطية في بلدة الشحيل.\n"
+                       "وتبنى تنظيم داعش الهجوم في بيان.")
+    [f] = y.events
+    assert names(y, f.actors) == ["Islamic State"] or "ISIS" in " ".join(names(y, f.actors))
+
+
+def test_hedged_owner_of_positions_is_the_target(extractor):
+    [e] = run(extractor, "قصفت الطائرات الإسرائيلية مواقع يعتقد أنها تابعة لحزب الله قرب القصير.").events
+    assert e.targets

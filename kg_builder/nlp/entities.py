@@ -198,10 +198,11 @@ class EntityFinder:
         return matched is not None and not matched.startswith(bare[:1])
 
     def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
-        affiliated = self._affiliated(variants, norms, i)
-        if affiliated is not None:
-            return [affiliated]
         hit = self.names.match(variants, norms, i)
+        affiliated = self._affiliated(variants, norms, i)
+        if affiliated is not None and (hit is None or affiliated.end > self._keep[i + hit[0] - 1] + 1):
+            # a gazetteer name as long ("الفصائل المدعومة من تركيا": the SNA) says who they are
+            return [affiliated]
         if hit:
             n, (kind, type_, key) = hit
             return [self._mention(i, i + n, kind, type_, key, "gazetteer")]

@@ -54,6 +54,7 @@ POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمع
                      "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
                      "صفوف", "دوريه", "دوريات", "رتل", "ارتال", "قافله", "مخازن", "مخزن", "عسكريه",
                      "عسكري", "اهداف", "هدف", "منشات", "تابعه", "تابعين", "تابع", "عده", "مشتركه",
+                     "قطعات", "وحدات", "ثابت", "يعتقد", "يرجح", "يشتبه", "انها", "انه",
                      "positions", "position", "bases", "targets",
                      "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
@@ -102,6 +103,15 @@ class EventFinder:
             last_claimants = claimants or ([] if ctx.has_cue("report") else last_claimants)
             found = ctx.events(s_index)
             controls.extend(ctx.controls())
+            held = ctx.held_responsible()
+            if held is not None and events and s_index - events[-1].sentence_index <= 2 \
+                    and all(ev.anaphoric or ev.roleless or not (ev.targets or ev.locations) for ev in found):
+                # "وقال مسؤول إن واشنطن تعتقد أن إسرائيل المسؤولة عن تلك الضربات"، "وتبنى التنظيم الهجوم":
+                # who did the incident just told; the sentence tells no new one
+                prev = events[-1]
+                if not prev.actors and all(held.name != t.name for t in prev.targets):
+                    prev.actors = [held]
+                found = []
             for ev in found:
                 ev.claimants = list(claimants)
             if events and found and all(ev.anaphoric for ev in found) and s_index - events[-1].sentence_index <= 2:
@@ -310,13 +320,21 @@ class _Sentence:
                     if m.kind in kinds:
                         return m
             norm = self.norms[i]
-            if skip_positions and (norm in POSITION_WORDS_AR or any(v in POSITION_WORDS_AR for v in self.variants[i])):
+            # the accusative ending does not hide a position word ("موقعا"، "مقرا ثابتا")
+            if skip_positions and self.is_position(i):
                 limit += 1  # position words do not count against the distance
             elif self.doc[i].text in CLAUSE_PUNCT or norm in self.f.stop:
                 if norm not in ("من",) or self.lang != "ar":
                     return None
             i += 1
         return None
+
+    def is_position(self, i: int) -> bool:
+        """Is token i a word for positions, sites or units ("مواقع"، "بدورية"، "مقرا")?"""
+        norm = self.norms[i]
+        bare = norm[:-1] if self.lang == "ar" and norm.endswith("ا") and len(norm) > 3 else norm
+        return norm in POSITION_WORDS_AR or bare in POSITION_WORDS_AR or any(
+            v in POSITION_WORDS_AR for v in self.variants[i])
 
     def coordinated(self, end: int, start: int) -> bool:
         """Is the name at ``start`` joined by "و" (or "and", ",") to the one ending at ``end``?"""
@@ -833,6 +851,22 @@ class _Sentence:
                 return None
         return None
 
+    def held_responsible(self) -> EntityMention | None:
+        """Who the sentence says did it: "X المسؤولة عن ..."، "X يقف وراء ..." (the name before the
+        cue) or "تبنى X الهجوم"، "أعلن X مسؤوليته" (the name after the verb)."""
+        for i in range(self.s, self.e):
+            n = self.cue_at("responsible_before", i)
+            if n:
+                before = [m for m in self.ents if m.kind == "actor" and i - 3 <= m.end <= i]
+                if before:
+                    return before[-1]
+            n = self.cue_at("responsible_after", i)
+            if n:
+                m = self.mention_starting(i + n, i + n + 2, kinds=("actor",), skip_positions=False)
+                if m is not None:
+                    return m
+        return None
+
     def accused(self, t0: int) -> EntityMention | None:
         """Who an accusation before the trigger names: "اتهم الحشد التحالفَ بشن غارة" -> the coalition
         (Arabic VSO: the accuser comes first); "HRW accused government forces of dropping" -> the forces."""
@@ -876,6 +910,8 @@ class _Sentence:
             if t1 <= n.start <= t1 + 2:
                 return n
         m = self.mention_starting(t1, t1 + 3, kinds=("actor",), skip_positions=False)
+        if m is not None and any(self.is_position(k) for k in range(t1, m.start)):
+            m = None    # "عبوة ناسفة بدورية لقوات X": X owns the patrol hit, it did not plant the bomb
         if m is not None and not self.f.lex.casualties.match(self.variants, self.norms, t1) \
                 and not any(self.f.lex.triggers.match(self.variants, self.norms, k) for k in range(t1, m.start)) \
                 and (not self.prepositional(m) or self.norms[m.start][:1] == "ل"):
@@ -926,7 +962,10 @@ class _Sentence:
             after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
             after_subject = self.skip_fillers(after_subject)
             m = self.mention_starting(after_subject, after_subject + 3)
-            if m is not None and m is not actor and not self.prepositional(m):
+            # "قصفت مواقع لحزب الله": after a position word, the ل-phrase owns what was hit
+            owner = m is not None and m.start > after_subject and self.norms[m.start][:1] == "ل" \
+                and self.is_position(m.start - 1)
+            if m is not None and m is not actor and (not self.prepositional(m) or owner):
                 out.append(m)
         return out
 
