@@ -338,3 +338,28 @@ def test_who_is_held_responsible_next_is_the_attacker(extractor):
 def test_hedged_owner_of_positions_is_the_target(extractor):
     [e] = run(extractor, "قصفت الطائرات الإسرائيلية مواقع يعتقد أنها تابعة لحزب الله قرب القصير.").events
     assert e.targets
+
+
+def test_a_habit_at_the_head_of_a_sentence_governs_all_its_clauses(extractor):
+    assert not run(extractor, "ونادرا ما تشتبك القوات التركية مع قسد، وظلت بعيدة عن مناطقها شرقي الفرات "
+                              "حيث سيطرت على عدة قرى.").events
+
+
+def test_an_accuser_before_the_verb_leaves_the_accused_after_it(extractor):
+    x = run(extractor, "تركيا تتهم قسد بقصف بلدة أقجة قلعة الحدودية بقذائف الهاون.")
+    [e] = x.events
+    assert names(x, e.actors) == ["Syrian Democratic Forces"]
+
+
+def test_a_verb_with_its_object_pronoun_ends_a_name(nlp):
+    doc = nlp("هاجم التنظيم قوات تدعمها الولايات المتحدة قرب هجين.")
+    assert all("تدعمها" not in m.text for m in doc._.entities)
+
+
+def test_a_repeated_strike_keeps_its_attacker(extractor):
+    [e] = run(extractor, "وكرر الطيران الروسي غاراته، الجمعة، على بلدة كفرنبل جنوب إدلب.").events
+    assert e.actors and e.sub_event_type == "Air/drone strike"
+
+
+def test_a_takeover_named_as_a_reference_point_is_no_event(extractor):
+    assert not run(extractor, "هو الهجوم الأعنف منذ سيطرة قوات النظام على المدينة في تشرين الثاني.").events

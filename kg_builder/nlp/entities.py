@@ -276,6 +276,8 @@ class EntityFinder:
     def _is_name_word(self, tok, norm: str) -> bool:
         if not norm or not tok.is_alpha or norm in self.stopwords:
             return False
+        if self.lang == "ar" and norm[0] in ("ت", "ي") and norm.endswith(("ها", "هم", "هما")) and len(norm) > 4:
+            return False    # "قوات تدعمها واشنطن": a verb with its object pronoun, not a word of the name
         if self.lang == "ar" and norm[0] == "و" and len(norm) > 3 and norm[1:] not in self.stopwords:
             # "وهجين": a coordinated next item, not part of this name ("ووادي" is rare enough)
             return False

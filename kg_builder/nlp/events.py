@@ -620,7 +620,9 @@ class _Sentence:
         """A threat, plan or denial just before the trigger, or a habit said in its clause."""
         a, b = self.clause_bounds(t0)
         window = range(max(self.s, t0 - 5, a - 3), t0)
-        return any(self.cue_at("irrealis", i) for i in window) or self.has_cue("habitual", a, b)
+        # a habit said at the head of the sentence ("ونادرا ما يشتبك ...") governs all its clauses
+        return any(self.cue_at("irrealis", i) for i in window) or self.has_cue("habitual", a, b) \
+            or self.has_cue("habitual", self.s, min(self.e, self.s + 3))
 
     def build(self, s_index, head_trig, verb_pos, verb_trig) -> EventCandidate | None:
         t0, t1, match = head_trig
@@ -878,6 +880,9 @@ class _Sentence:
                 named = [m for m in self.ents if (m.kind == "actor" or m.type in ("Settlement", "Country"))
                          and i + n <= m.start and m.end <= end]
                 if self.lang == "ar":
+                    if any(m.kind == "actor" and i - 3 <= m.end <= i for m in self.ents):
+                        # SVO ("إسرائيل تتهم إيران بقصف"): the accuser came first, the accused follows
+                        return named[0] if named and named[0].kind == "actor" else None
                     return named[1] if len(named) > 1 and named[1].kind == "actor" else None
                 named = [m for m in named if m.kind == "actor"]
                 return named[0] if named else None
