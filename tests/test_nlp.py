@@ -363,3 +363,11 @@ def test_a_repeated_strike_keeps_its_attacker(extractor):
 
 def test_a_takeover_named_as_a_reference_point_is_no_event(extractor):
     assert not run(extractor, "هو الهجوم الأعنف منذ سيطرة قوات النظام على المدينة في تشرين الثاني.").events
+
+
+def test_unnamed_sides_told_by_their_nouns_add_up(extractor):
+    [e] = run(extractor, "أسفر هجوم لتنظيم داعش على حاجز قرب تدمر عن مقتل 12 جنديا و7 مسلحين.").events
+    assert e.killed == 19
+    x = run(extractor, "تدور معارك عنيفة في مدينة الميادين أوقعت 20 قتيلا من قوات النظام.\n"
+                       "وأدت المعارك إلى مصرع 9 جهاديين.")
+    assert [e.killed for e in x.events] == [29]

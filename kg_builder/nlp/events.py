@@ -163,6 +163,21 @@ class _Sorted(list):
         return part
 
 
+def _stem(word: str) -> str:
+    """A crude stem for comparing the nouns of tolls: "جهاديا"، "جهاديين"، "الجهاديون" -> "جهاد"."""
+    word = word[2:] if word.startswith("ال") else word
+    for ending in ("ا", "ين", "ون", "ان", "ي", "ه"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+    return word
+
+
+@cache
+def _generic_victims() -> frozenset[str]:
+    path = nlp_data_dir() / "generic_victims_ar.txt"
+    return frozenset(_stem(match_key(r[0])) for r in _rows(path)) if path.exists() else frozenset()
+
+
 def _lead_date(doc: Doc):
     """The first day-precision date of the first paragraph, if it names one."""
     first_break = next((t.i for t in doc if "\n" in t.text), len(doc))
@@ -530,6 +545,11 @@ class _Sentence:
             for m in [*self.by_start.get(k, ()), *self.nisba_at.get(k, ())]:
                 if m.kind == "actor":
                     return m.key or m.name
+        # no name: the noun counted says the side ("18 جهاديا"، "14 مدنيا"), unless it is any person
+        if self.lang == "ar" and j < self.e and self.doc[j].is_alpha:
+            stem = _stem(self.norms[j])
+            if stem and stem not in _generic_victims() and not self.f.lex.casualties.match(self.variants, self.norms, j):
+                return "~" + stem
         return ""
 
     def in_date(self, q) -> bool:
