@@ -788,7 +788,9 @@ class _Sentence:
         incident gives it all its places."""
         groups: list[EventCandidate] = []
         for ev in events:
-            for g in groups:
+            # "اشتباكات بين X وY بالتزامن مع غارات للتحالف": another party's act alongside, told apart
+            alongside = any(self.cue_at("support", i) for i in range(max(self.s, ev.trigger_start - 4), ev.trigger_start))
+            for g in ([] if alongside else groups):
                 apart = (g.actors and ev.actors and not {m.name for m in g.actors} & {m.name for m in ev.actors}
                          and g.locations and ev.locations
                          and not {m.name for m in g.locations} & {m.name for m in ev.locations})
@@ -862,8 +864,11 @@ class _Sentence:
         return opened and any(self.doc[k].text in CLAUSE_PUNCT for k in range(m.end, verb_pos))
 
     def between(self, t1: int) -> tuple[EntityMention, EntityMention] | None:
-        """The two sides of a clash: "اشتباكات بين X وY"، "clashes between X and Y"."""
-        for i in range(t1, min(self.e, t1 + 4)):
+        """The two sides of a clash: "اشتباكات بين X وY"، "clashes between X and Y" (a verb, a date
+        or an adjective may come between: "اشتباكات متقطعة اندلعت، الثلاثاء، بين")."""
+        for i in range(t1, min(self.e, t1 + 8)):
+            if i > t1 and self.clause_word(i):
+                return None
             if self.norms[i] in ("بين", "between"):
                 first = self.mention_starting(i + 1, i + 2, kinds=("actor",), skip_positions=False)
                 if first is not None:
