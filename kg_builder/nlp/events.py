@@ -569,7 +569,9 @@ class _Sentence:
         while i < end:
             hit = self.weapon_at(i, any_phrase=True) if i not in skipped else None
             if hit:
-                if hit[1] != "none":
+                # "مدعومة بغطاء جوي روسي"، "بدعم من الطيران": a supporter's weapon, not the attack's
+                supported = any(self.cue_at("support", k) for k in range(max(self.s, i - 3), i + 1))
+                if hit[1] != "none" and not supported:
                     out.add(hit[1])
                 i += hit[0]
             else:
