@@ -115,7 +115,7 @@ class Extractor:
             if entry is not None:
                 entities.append(Entity(key=key, kind=entry.kind, type=entry.type, label_ar=entry.label_ar,
                                        label_en=entry.label_en, lat=entry.lat, lon=entry.lon,
-                                       in_gazetteer=True, mentions=spans))
+                                       in_gazetteer=True, mentions=spans, member_of=entry.member_of))
             else:
                 label = _display_label(first.text, first.name)
                 lang_is_ar = article.lang == "ar"

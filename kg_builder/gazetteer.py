@@ -50,6 +50,7 @@ _WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 _LAT = _WGS + "lat"
 _LONG = _WGS + "long"
 _LOCATED_IN = KGB + "locatedIn"
+_MEMBER_OF = KGB + "memberOf"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class GazetteerEntry:
     lat: float | None = None
     lon: float | None = None
     located_in: str | None = None
+    member_of: tuple[str, ...] = ()    # actors only: the larger actors it fights as part of
 
     def labels(self, lang: str | None = None) -> tuple[str, ...]:
         """Preferred then alternative labels, in ``lang`` ("ar" or "en") or in both.
@@ -162,6 +164,7 @@ def _load(folder: str) -> Gazetteer:
     lat: dict[str, float] = {}
     lon: dict[str, float] = {}
     located: dict[str, str] = {}
+    members: dict[str, list[str]] = defaultdict(list)
     for path in sorted(Path(folder).glob("gazetteer-*.ttl")):
         try:
             quads = list(pyoxigraph.parse(path=path, format=pyoxigraph.RdfFormat.TURTLE))
@@ -186,6 +189,8 @@ def _load(folder: str) -> Gazetteer:
                 lon[subj] = float(o.value)
             elif p == _LOCATED_IN and isinstance(o, pyoxigraph.NamedNode) and o.value.startswith(KGR):
                 located[subj] = o.value[len(KGR):]
+            elif p == _MEMBER_OF and isinstance(o, pyoxigraph.NamedNode) and o.value.startswith(KGR):
+                members[subj].append(o.value[len(KGR):])
 
     subjects = set(types) | {s for s, _ in pref} | {s for s, _ in alts}
     entries = []
@@ -209,6 +214,7 @@ def _load(folder: str) -> Gazetteer:
                 lat=lat.get(iri),
                 lon=lon.get(iri),
                 located_in=located.get(iri),
+                member_of=tuple(sorted(members.get(iri, ()))),
             )
         )
     return Gazetteer(tuple(entries))

@@ -99,6 +99,7 @@ class Entity:
     lon: float | None = None
     in_gazetteer: bool = False
     mentions: tuple[Span, ...] = ()
+    member_of: tuple[str, ...] = ()    # actors: keys of the larger actors it fights as part of
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,16 @@ def _dates_conflict(a: Event, b: Event) -> bool:
     return False
 
 
-def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None) -> bool:
+def _sides(actors: tuple[str, ...], members: dict[str, tuple[str, ...]] | None) -> set[str]:
+    """The actors and the larger actors they fight as part of (the US and the coalition)."""
+    out = set(actors)
+    for k in actors:
+        out.update((members or {}).get(k, ()))
+    return out
+
+
+def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None,
+                  members: dict[str, tuple[str, ...]] | None = None) -> bool:
     """Do two event records of one article tell the same incident?
 
     Same family of event, no contradicting day, and something in common: a target, or a place
@@ -52,9 +61,10 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
         return False
     if (a.responds_to is None) != (b.responds_to is None):
         return False
-    actors_a, actors_b = set(a.actors), set(b.actors)
-    if (actors_a & set(b.targets)) or (actors_b & set(a.targets)):
+    if (set(a.actors) & set(b.targets)) or (set(b.actors) & set(a.targets)):
         return False
+    # a coalition member's strike told once by its name and once as the coalition's is one attacker
+    actors_a, actors_b = _sides(a.actors, members), _sides(b.actors, members)
     types = entity_types or {}
     if actors_a and actors_b and not actors_a & actors_b:
         specific = {k for k in set(a.locations) & set(b.locations) if types.get(k) not in BROAD_PLACES}
@@ -72,10 +82,11 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     return False
 
 
-def _retells_lead(lead: Event, ev: Event) -> bool:
+def _retells_lead(lead: Event, ev: Event, members: dict[str, tuple[str, ...]] | None = None) -> bool:
     """Is ``ev`` the first retelling of the article's lead incident: the same attacker doing the same
     kind of thing, on no other day, told as the story's own (not as background)?"""
-    return (lead.sub_event_type == ev.sub_event_type and bool(set(lead.actors) & set(ev.actors))
+    return (lead.sub_event_type == ev.sub_event_type
+            and bool(_sides(lead.actors, members) & _sides(ev.actors, members))
             and not _dates_conflict(lead, ev) and not lead.background and not ev.background
             and (lead.responds_to is None) == (ev.responds_to is None)
             and not set(lead.actors) & set(ev.targets) and not set(ev.actors) & set(lead.targets))
@@ -162,6 +173,7 @@ def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:
 def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
     entity_types = {e.key: e.type for e in extraction.entities}
+    members = {e.key: e.member_of for e in extraction.entities if e.member_of}
     merged: list[Event] = []
     lead_retold = False
     for ev in extraction.events:
@@ -169,12 +181,12 @@ def resolve(extraction: Extraction) -> Extraction:
             merged[-1] = merge(merged[-1], ev)
             continue
         for k, prev in enumerate(merged):
-            if same_incident(prev, ev, entity_types):
+            if same_incident(prev, ev, entity_types, members):
                 merged[k] = merge(prev, ev)
                 lead_retold = lead_retold or k == 0
                 break
         else:
-            if merged and not lead_retold and _retells_lead(merged[0], ev):
+            if merged and not lead_retold and _retells_lead(merged[0], ev, members):
                 # news tells its story in the lead, then again with the details ("وذكر المرصد أن ...")
                 merged[0] = merge(merged[0], ev)
                 lead_retold = True

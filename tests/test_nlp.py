@@ -371,3 +371,11 @@ def test_unnamed_sides_told_by_their_nouns_add_up(extractor):
     x = run(extractor, "تدور معارك عنيفة في مدينة الميادين أوقعت 20 قتيلا من قوات النظام.\n"
                        "وأدت المعارك إلى مصرع 9 جهاديين.")
     assert [e.killed for e in x.events] == [29]
+
+
+def test_a_coalition_members_strike_told_as_the_coalitions_is_one_incident(extractor):
+    x = run(extractor, "قال التحالف الدولي إنه نفذ ضربة جوية قرب بلدة هجين يوم الأحد.\n"
+                       "وقتل 11 شخصا جراء غارة جوية أمريكية على بلدة هجين، وفقا لمصادر محلية.")
+    [e] = x.events
+    assert e.killed == 11
+    assert {"actor/international-coalition", "actor/us-forces"} <= set(e.actors)

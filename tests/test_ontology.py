@@ -141,7 +141,7 @@ def test_actor_and_place_classes(tbox: rdflib.Graph):
 README_PROPERTIES = (
     "actor target location date datePrecision killed injured killedVague injuredVague weapon claim "
     "claimedBy claimant respondsTo confidence evidence text start end denotes inArticle controller place "
-    "since controls attacked locatedIn url contentHash cameoCode ploverCategory"
+    "since controls attacked locatedIn memberOf url contentHash cameoCode ploverCategory"
 ).split()
 
 
