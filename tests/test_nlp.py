@@ -379,3 +379,14 @@ def test_a_coalition_members_strike_told_as_the_coalitions_is_one_incident(extra
     [e] = x.events
     assert e.killed == 11
     assert {"actor/international-coalition", "actor/us-forces"} <= set(e.actors)
+
+
+def test_a_strike_at_a_named_site_hits_the_site(extractor):
+    x = run(extractor, "استهدفت غارة جوية تجمعا في مصنع للإسمنت قرب بلدة الشعفة.")
+    [e] = x.events
+    assert any(x.entity(k).type == "Facility" for k in e.targets)
+
+
+def test_the_subject_of_a_verb_inside_a_target_phrase_is_not_the_target(extractor):
+    x = run(extractor, "هاجم مسلحو داعش دورية لقوات تدعمها الولايات المتحدة قرب الشدادي.")
+    assert all("actor/us-forces" not in e.targets for e in x.events)

@@ -28,6 +28,7 @@ from kg_builder.normalise import match_key
 from kg_builder.nlp.components import make_entity_mention, token_forms
 from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon
 from kg_builder.nlp.mentions import EntityMention
+from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.resources import nlp_data_dir
 
 # Classes of places that are sites in their own right: a head of this kind followed by a town's
@@ -276,7 +277,7 @@ class EntityFinder:
     def _is_name_word(self, tok, norm: str) -> bool:
         if not norm or not tok.is_alpha or norm in self.stopwords:
             return False
-        if self.lang == "ar" and norm[0] in ("ت", "ي") and norm.endswith(("ها", "هم", "هما")) and len(norm) > 4:
+        if self.lang == "ar" and _verb_with_object(norm):
             return False    # "قوات تدعمها واشنطن": a verb with its object pronoun, not a word of the name
         if self.lang == "ar" and norm[0] == "و" and len(norm) > 3 and norm[1:] not in self.stopwords:
             # "وهجين": a coordinated next item, not part of this name ("ووادي" is rare enough)

@@ -28,6 +28,7 @@ from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
+from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.nlp.mentions import ControlCandidate, EntityMention, EventCandidate
 from kg_builder.resources import nlp_data_dir
 
@@ -335,6 +336,8 @@ class _Sentence:
                     if m.kind in kinds:
                         return m
             norm = self.norms[i]
+            if self.lang == "ar" and _verb_with_object(norm):
+                return None     # "على قوات تدعمها الولايات المتحدة": what follows the verb is its subject
             # the accusative ending does not hide a position word ("موقعا"، "مقرا ثابتا")
             if skip_positions and self.is_position(i):
                 limit += 1  # position words do not count against the distance
@@ -677,6 +680,10 @@ class _Sentence:
         locations = self.find_locations(anchor, t1, actors)
         # places only as locations unless they are facilities attacked
         targets = [m for m in targets if m.kind == "actor" or m.type in FACILITY_TYPES]
+        if EVENT_TYPE_OF[trig.sub_event_type] in ("Explosions/Remote violence", "Violence against civilians"):
+            # a strike at a named site hits the site: "استهدفت الضربة تجمعا في مصنع للثلج"
+            targets += [m for m in locations if m.type in FACILITY_TYPES and m.start > t0 and m not in targets
+                        and self.clause_bounds(m.start)[0] == self.clause_bounds(anchor)[0]]
         # the weapons of this event are those named in its clause (and the trigger's own): another
         # clause of the sentence may tell a different attack ("in response to the chemical attack")
         ca, cb = self.clause_bounds(anchor)

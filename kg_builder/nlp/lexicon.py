@@ -172,6 +172,12 @@ class PhraseTable:
         return None
 
 
+def verb_with_object(norm: str) -> bool:
+    """An Arabic imperfect verb carrying an object pronoun ("تدعمها"، "يقودهم"): no word of a name,
+    and the end of a noun phrase ("قوات تدعمها الولايات المتحدة")."""
+    return len(norm) > 4 and norm[0] in ("ت", "ي") and norm.endswith(("ها", "هم", "هما"))
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Every lexicon of one language, ready for lookups."""
