@@ -390,3 +390,18 @@ def test_a_strike_at_a_named_site_hits_the_site(extractor):
 def test_the_subject_of_a_verb_inside_a_target_phrase_is_not_the_target(extractor):
     x = run(extractor, "هاجم مسلحو داعش دورية لقوات تدعمها الولايات المتحدة قرب الشدادي.")
     assert all("actor/us-forces" not in e.targets for e in x.events)
+
+
+def test_two_letter_verbs_keep_their_conjunction_and_a_joined_verb_shares_the_subject(extractor):
+    x = run(extractor, "قال المرصد إن تنظيم داعش هاجم قرية قرب الشدادي.\n"
+                       "وشن التنظيم هجوما على مخيم للنازحين في المنطقة، واقتاد 40 شخصا إلى جهة مجهولة.")
+    assert all(names(x, e.actors) and "Syrian Democratic Forces" not in names(x, e.actors) for e in x.events)
+    abduction = [e for e in x.events if e.sub_event_type == "Abduction/forced disappearance"]
+    assert abduction and names(x, abduction[0].actors)
+
+
+def test_causing_losses_counts_the_dead_unless_the_number_says_wounded(extractor):
+    [e] = run(extractor, "وكرر الطيران الروسي غاراته على بلدة كفرنبل موقعا 6 مدنيين.").events
+    assert e.killed == 6
+    [f] = run(extractor, "قصفت قوات النظام بلدة كفرنبل موقعة 9 جرحى.").events
+    assert f.killed is None and f.injured == 9

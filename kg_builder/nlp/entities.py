@@ -292,6 +292,7 @@ class EntityFinder:
             if norms[end] == "\n" or not self._is_name_word(tok, norms[end]):
                 break
             if (self.lexicon.triggers.match(variants, norms, end) or self._is_cue(variants, norms, end)
+                    or self.lexicon.casualties.match(variants, norms, end)
                     or self.lexicon.entity_heads.match(variants, norms, end)
                     or self.names.match(variants, norms, end)):
                 break

@@ -487,6 +487,14 @@ class _Sentence:
                 i += 1
                 continue
             n, group = hit
+            if group == "killed_implied":
+                q = next((q for q in quantities if q.start == i + n), None)
+                # the figure counts the dead only when no cue of its own follows it ("أوقعت 9 جرحى")
+                if q is None or q.end >= end or any(self.f.lex.casualties.match(self.variants, self.norms, k)
+                                                    for k in range(q.end, min(end, q.end + 2))):
+                    i += n
+                    continue
+                group = "killed"
             total = group == "killed_total"      # "حصيلة القتلى إلى 27": all sides, it stands alone
             group = "killed" if total else group
             if group == "none":
@@ -583,7 +591,7 @@ class _Sentence:
 
     # -- events -----------------------------------------------------------------------------------
     def events(self, s_index: int) -> list[EventCandidate]:
-        trigs = self.triggers()
+        trigs = self._once("triggers", self.triggers)
         self.violent_elsewhere = any(
             EVENT_TYPE_OF[t.trigger.sub_event_type] in VIOLENT and not t.trigger.light
             and t.trigger.sub_event_type not in ("Non-state actor overtakes territory", "Government regains territory")
@@ -853,6 +861,15 @@ class _Sentence:
                 owner = [m for m in self.nisbas if first + hit[0] <= m.start <= first + hit[0] + 1]
                 if owner:
                     return owner[0]
+            # "وشن التنظيم هجوما ...، واقتاد 100 عائلة": a verb joined by و with no subject of its own
+            # shares the subject of the verb before it
+            if self.norms[verb_pos][:1] in ("و", "ف") and not self.is_relative(verb_pos - 1):
+                earlier = [t for t, _, m in self._once("triggers", self.triggers)
+                           if t < verb_pos and m.trigger.pos == "verb" and self.norms[t][:1] not in ("و", "ف")]
+                if earlier:
+                    shared = self.subject(earlier[-1], self.clause_bounds(earlier[-1])[0], kinds)
+                    if shared is not None:
+                        return shared
         # SVO: walk back from the verb over at most 12 tokens; a relative clause in between
         # ("الحقل الذي تسيطر عليه ميليشيا حزب الله؛ تعرض") sends us to the pronoun's antecedent
         start = max(self.s, verb_pos - 12)

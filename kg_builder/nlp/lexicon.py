@@ -232,6 +232,11 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
         if len(words) == 1 and pos == "verb" and lang == "ar":
             for surface, imperfect in verb_forms(words[0]):
                 triggers.add((surface,), TriggerMatch(trig, imperfect=imperfect, length=1))
+                if len(surface) < 3:
+                    # "وشن"، "فدك": the reader leaves a two-letter stem whole (ولد is no و + لد), so the
+                    # conjunction is spelled out for two-letter verbs
+                    for conj in ("و", "ف"):
+                        triggers.add((conj + surface,), TriggerMatch(trig, imperfect=imperfect, length=1))
         else:
             heads = inflect(words[0], pos, lang)
             for head in heads:
