@@ -405,3 +405,20 @@ def test_causing_losses_counts_the_dead_unless_the_number_says_wounded(extractor
     assert e.killed == 6
     [f] = run(extractor, "قصفت قوات النظام بلدة كفرنبل موقعة 9 جرحى.").events
     assert f.killed is None and f.injured == 9
+
+
+def test_a_pronoun_subject_makes_the_name_after_the_verb_its_object(extractor):
+    x = run(extractor, "أعلنت قوات سوريا الديمقراطية، الأحد، أنها طردت مسلحي تنظيم داعش من قرية الباغوز.")
+    [e] = x.events
+    assert names(x, e.actors) == ["Syrian Democratic Forces"]
+    assert e.sub_event_type == "Non-state actor overtakes territory"     # expelling is fighting
+
+
+def test_a_masdar_after_a_preposition_or_an_effort_is_no_act(extractor):
+    assert not run(extractor, "وتسعى قوات سوريا الديمقراطية منذ أشهر إلى طرد الجهاديين من الضفة الشرقية.").events
+    assert not run(extractor, "وتحاول القوات التركية طرد المقاتلين الأكراد من منبج.").events
+
+
+def test_an_adverb_between_a_light_verb_and_its_subject(extractor):
+    x = run(extractor, "اندلعت مواجهات عنيفة، تمكنت خلالها قوات النظام من السيطرة على قرية الجنينة.")
+    assert any(names(x, e.actors) for e in x.events)

@@ -275,8 +275,8 @@ class EntityFinder:
         return self.lang == "ar" and not norm.startswith("ال") and norm.endswith(("يه", "ي"))
 
     def _is_name_word(self, tok, norm: str) -> bool:
-        if not norm or not tok.is_alpha or norm in self.stopwords:
-            return False
+        if not norm or not tok.is_alpha or norm in self.stopwords or any(v in self.stopwords for v in tok._.variants[1:]):
+            return False    # "قرى بمناطق ...": a preposition on a common word names nothing
         if self.lang == "ar" and _verb_with_object(norm):
             return False    # "قوات تدعمها واشنطن": a verb with its object pronoun, not a word of the name
         if self.lang == "ar" and norm[0] == "و" and len(norm) > 3 and norm[1:] not in self.stopwords:

@@ -45,9 +45,13 @@ EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "t
 # how far after a light verb (شن، نفذ) its noun may stand
 LIGHT_VERB_REACH = 12
 # adverbs that may stand between a verb and its object
-FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "again", "also"}
+FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "خلالها", "خلاله", "حينها", "بعدها", "اثرها",
+           "again", "also"}
 # words that open a new clause: what follows them is not a role of a trigger before them
 CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", "حيث", "while", "whereas", "when"}
+# "أعلنت قسد أنها طردت قوات النظام": the pronoun is the subject (the name before it); the name after
+# the verb is its object
+SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
@@ -386,6 +390,11 @@ class _Sentence:
                 # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
                 after_light = last_light is not None and i - last_light <= LIGHT_VERB_REACH
                 match = self.reading(i, matches, nominal_context=after_light)
+                if match.trigger.pos == "verb" and self.verb_behind_a_clitic(i):
+                    # a verb never takes the article or a preposition: "لطرد مسلحي التنظيم" is the
+                    # masdar of a purpose ("to expel"), not an act
+                    i += n
+                    continue
                 if match.trigger.light and match.trigger.pos == "verb":
                     last_light = i
                 elif match.trigger.pos == "noun":
@@ -396,11 +405,30 @@ class _Sentence:
                 i += 1
         return out
 
+    def verb_behind_a_clitic(self, i: int) -> bool:
+        """Is a verb trigger at token i a masdar: matched only once an article or a preposition was
+        peeled off (لطرد -> طرد), or standing after a preposition (إلى طرد)?  "و"/"ف" may stand
+        before a verb (وبدأت، فقصفت); ال، ب، ل may not."""
+        if self.lang != "ar":
+            return False
+        if i > self.s and self.norms[i - 1] in PREPOSITIONS:
+            return True     # "تسعى إلى طرد الجهاديين": after a preposition it is the masdar
+        norm = self.norms[i]
+        bare = norm[1:] if norm[:1] in ("و", "ف") else norm
+        table = self.f.lex.triggers.by_first
+        matched = next((v for v in self.variants[i] if v in table), norm)
+        return matched not in (norm, bare)
+
+    def prefixed_like_a_noun(self, i: int) -> bool:
+        """Arabic: the word carries the article or a preposition (القصف، لقصف، بقصف، وللقصف)."""
+        return self.lang == "ar" and len(self.variants[i]) > 1 and self.norms[i].startswith(
+            ("ال", "ب", "ل", "لل", "وال", "بال", "وب", "ول", "فب", "فل", "فال"))
+
     def reading(self, i: int, matches: list[TriggerMatch], nominal_context: bool = False) -> TriggerMatch:
         """Verb or noun, when a word can be both (قصف): behind an article or a preposition it is the
         noun (القصف، لقصف، بقصف); otherwise the verb, a perfect reading before an imperfect one."""
         if self.lang == "ar":
-            nominal = self.norms[i].startswith(("ال", "ب", "ل", "لل", "وال", "بال")) and len(self.variants[i]) > 1
+            nominal = self.prefixed_like_a_noun(i)
         else:
             # English: a noun after a determiner, a number, a preposition or an adjective of origin
             # ("the attack", "two strikes", "in strikes", "Russian strikes"), a verb otherwise
@@ -849,7 +877,8 @@ class _Sentence:
         if self.is_relative(verb_pos - 1):
             before = [m for m in self.ents if m.kind in kinds and verb_pos - 5 <= m.end <= verb_pos - 1]
             return before[-1] if before else None
-        if self.lang == "ar":
+        pronoun_subject = self.lang == "ar" and verb_pos > self.s and self.norms[verb_pos - 1] in SUBJECT_PRONOUNS
+        if self.lang == "ar" and not pronoun_subject:
             # VSO: the subject comes right after the verb (past a date or an adverb), not after its object
             first = self.skip_fillers(verb_pos + 1)
             after = self.mention_starting(first, first + 1, kinds=kinds, skip_positions=False)
@@ -1052,7 +1081,7 @@ class _Sentence:
             # (Grad, surface-to-surface, cruise): air strikes -- their "صواريخ" are air-launched
             sub = "Air/drone strike"
         if sub in ("Non-state actor overtakes territory", "Government regains territory"):
-            if not (weapons or self.violent_elsewhere):
+            if not (weapons or self.violent_elsewhere or trig.by_force):
                 # taking a place with no fighting said (ACLED): a non-violent transfer
                 sub = "Non-violent transfer of territory"
             elif actors and actors[0].type == "StateForces":
