@@ -992,7 +992,11 @@ class _Sentence:
             return None     # a verb's attacker is its subject; what follows it is its object
         # noun trigger: genitive or ل-phrase right after it, or an adjective of origin
         for n in self.nisbas:
-            if t1 <= n.start <= t1 + 2:
+            # "الضربة الجوية الإسرائيلية": only adjectives between; not "الهجمات استهدفت قواعد إيرانية"
+            # (a verb and a position word: the bases are Iranian, the attack is not)
+            if t1 <= n.start <= t1 + 2 and not any(
+                    self.f.lex.triggers.match(self.variants, self.norms, k) or self.is_position(k)
+                    for k in range(t1, n.start)):
                 return n
         m = self.mention_starting(t1, t1 + 3, kinds=("actor",), skip_positions=False)
         if m is not None and any(self.is_position(k) for k in range(t1, m.start)):
