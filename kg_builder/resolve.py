@@ -32,6 +32,10 @@ def _dates_conflict(a: Event, b: Event) -> bool:
         return False        # a date only assumed from the lead contradicts nothing
     if a.date and b.date and a.date_precision == "day" and b.date_precision == "day":
         return a.date != b.date
+    if a.date and b.date and {a.date_precision, b.date_precision} <= {"day", "month", "year"}:
+        # "late July" is not 10 September: a coarser date must contain the finer one
+        n = min(len(a.date), len(b.date))
+        return a.date[:n] != b.date[:n]
     return False
 
 
@@ -139,10 +143,12 @@ def merge(a: Event, b: Event) -> Event:
         claims[c.claimant] = c if old is None else Claim(
             claimant=c.claimant, killed=_min(old.killed, c.killed), injured=_min(old.injured, c.injured),
             evidence=union(old.evidence, c.evidence))
+    # a telling with no weapon and no attacker of its own ("the attacks", "strikes") says nothing new of
+    # how it was done
+    retype = _family(a) == "violent" and (bool(b.weapons) or (bool(b.actors) and not b.refers_back))
     return replace(
         a,
-        sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type)
-        if _family(a) == "violent" else a.sub_event_type,
+        sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type) if retype else a.sub_event_type,
         actors=union(a.actors, b.actors), targets=union(a.targets, b.targets),
         locations=union(a.locations, b.locations),
         date=a.date if _more_precise(a, b) else b.date,
