@@ -422,3 +422,12 @@ def test_a_masdar_after_a_preposition_or_an_effort_is_no_act(extractor):
 def test_an_adverb_between_a_light_verb_and_its_subject(extractor):
     x = run(extractor, "اندلعت مواجهات عنيفة، تمكنت خلالها قوات النظام من السيطرة على قرية الجنينة.")
     assert any(names(x, e.actors) for e in x.events)
+
+
+def test_a_pronoun_subject_stands_for_the_name_before_it_outside_relative_clauses(extractor):
+    x = run(extractor, "وقال متحدث باسم قوات الأمن الداخلي في منبج التي شكلها مجلس منبج العسكري، إنها قتلت "
+                       "ثلاثة من أعضاء الخلية واعتقلت أربعة آخرين.")
+    [e] = x.events
+    assert e.sub_event_type == "Arrests"
+    assert x.entity(e.actors[0]).label_ar.startswith("قوات الأمن")
+    assert e.killed == 3

@@ -756,7 +756,9 @@ class _Sentence:
             # nothing of its own: it may still tell how another trigger of the sentence was done
             # ("هجوم الجيش على الجيب، ... شمل ضربات جوية"); join() keeps it only inside such a group
             ev.roleless = True
-        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets and not (sub in ACTED_ON_PEOPLE and actors and locations):
+        sentence_places = [m for m in self.ents if m.kind == "place"]
+        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets and not (
+                sub in ACTED_ON_PEOPLE and actors and (locations or sentence_places)):
             # a strategic development (a takeover, an arrest) is only specific with what it acted on
             return None
         if EVENT_TYPE_OF[sub] in VIOLENT and not (actors or targets) and not ev.anaphoric:
@@ -877,7 +879,14 @@ class _Sentence:
         if self.is_relative(verb_pos - 1):
             before = [m for m in self.ents if m.kind in kinds and verb_pos - 5 <= m.end <= verb_pos - 1]
             return before[-1] if before else None
-        pronoun_subject = self.lang == "ar" and verb_pos > self.s and self.norms[verb_pos - 1] in SUBJECT_PRONOUNS
+        # "قال متحدث باسم قوات الأمن ...، إنها قتلت اثنين واعتقلت خمسة": the pronoun before the verb (or
+        # before the verb it is joined to) is its subject, and names who it stands for
+        pronoun = self.subject_pronoun(verb_pos)
+        if pronoun is not None:
+            antecedent = self.antecedent(pronoun, kinds)
+            if antecedent is not None:
+                return antecedent
+        pronoun_subject = pronoun is not None
         if self.lang == "ar" and not pronoun_subject:
             # VSO: the subject comes right after the verb (past a date or an adverb), not after its object
             first = self.skip_fillers(verb_pos + 1)
@@ -911,6 +920,31 @@ class _Sentence:
                          and not self.prepositional(m) and not self.in_closed_where_clause(m, verb_pos)),
                         key=lambda m: m.start)
         return before[-1] if before else None
+
+    def subject_pronoun(self, verb_pos: int) -> int | None:
+        """The position of "أنها/إنه" standing as the subject of the verb at verb_pos: right before it,
+        or before the first verb of a chain joined by و in the same clause."""
+        if self.lang != "ar" or verb_pos <= self.s:
+            return None
+        if self.norms[verb_pos - 1] in SUBJECT_PRONOUNS:
+            return verb_pos - 1
+        if self.norms[verb_pos][:1] in ("و", "ف"):
+            a = self.clause_bounds(verb_pos)[0]
+            for k in range(verb_pos - 1, max(a, verb_pos - 10) - 1, -1):
+                if self.norms[k] in SUBJECT_PRONOUNS:
+                    return k
+        return None
+
+    def antecedent(self, pronoun: int, kinds=("actor",)) -> EntityMention | None:
+        """Who "أنها" stands for: the nearest name before it in the sentence that is not inside a
+        relative clause ("قوات الأمن التي شكلتها قسد، إنها" -> the security forces)."""
+        before = [m for m in self.ents if m.kind in kinds and self.s <= m.start and m.end <= pronoun
+                  and not self.prepositional(m)]
+        for m in reversed(before):
+            inside_relative = any(self.is_relative(k) for k in range(max(self.s, m.start - 4), m.start))
+            if not inside_relative:
+                return m
+        return None
 
     def in_closed_where_clause(self, m: EntityMention, verb_pos: int) -> bool:
         """"... في معضمية الشام حيث يتواجد حزب الله، كما استهدفت": a name inside a "where" clause that
