@@ -431,3 +431,15 @@ def test_a_pronoun_subject_stands_for_the_name_before_it_outside_relative_clause
     assert e.sub_event_type == "Arrests"
     assert x.entity(e.actors[0]).label_ar.startswith("قوات الأمن")
     assert e.killed == 3
+
+
+def test_who_held_a_place_taken_is_a_target(extractor):
+    x = run(extractor, "واستولت فصائل المعارضة على بلدة كفرنبودة، التي كانت تحت سيطرة قوات النظام، بعد معارك عنيفة.")
+    [e] = x.events
+    assert "actor/syrian-government-forces" in e.targets
+
+
+def test_people_counted_without_a_number_are_victims(extractor):
+    [e] = run(extractor, "وقتل 30 شخصا، بينهم 12 مدنيا بالإضافة إلى عناصر من مقاتلي هيئة تحرير الشام، جراء غارات "
+                         "روسية على بلدة معرة النعمان.").events
+    assert "actor/hts" in e.targets

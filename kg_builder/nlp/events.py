@@ -72,6 +72,8 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 GROUND_FIRE = {"artillery", "mortar"}
+TERRITORY_TYPES = {"Non-state actor overtakes territory", "Government regains territory",
+                   "Non-violent transfer of territory"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
 
@@ -491,6 +493,9 @@ class _Sentence:
                 pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and q.end <= m.start <= q.end + 2]
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
+            # and the people counted without a number: "بالإضافة إلى عناصر من مقاتلي التنظيم"
+            out += [m for m in self.ents if m.kind == "actor" and i + n < m.start < stop and m.start - 1 > self.s
+                    and self.norms[m.start - 1] == "من" and self.is_position(m.start - 2)]
         unique: list[EntityMention] = []
         for m in out:
             if all(m is not u for u in unique):
@@ -711,6 +716,14 @@ class _Sentence:
         for victim in self.victims():
             if all(victim.key != t.key or victim.name != t.name for t in targets):
                 targets.append(victim)
+        if trig.sub_event_type in TERRITORY_TYPES:
+            # "استولت الميليشيات على الحقل، الذي كان تحت سيطرة النظام": who held the place taken lost it
+            held = {id(t) for t in targets}
+            places_here = {m.name for m in targets + self.ents if m.kind == "place"}
+            for c in self._once("controls", self.controls):
+                if c.controller is not actor and id(c.controller) not in held and c.place.name in places_here:
+                    targets.append(c.controller)
+                    held.add(id(c.controller))
         if actor is not None:
             targets = [m for m in targets if m.name != actor.name and (m.key is None or m.key != actor.key)]
         locations = self.find_locations(anchor, t1, actors)
