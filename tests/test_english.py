@@ -128,3 +128,11 @@ def test_victims_named_before_a_passive_toll_are_targets():
     [e] = x.events
     assert e.killed == 10
     assert "actor/civilians" in e.targets
+
+
+def test_a_capitals_only_name_is_not_its_lower_case_word():
+    from kg_builder.nlp import build_pipeline
+    nlp = build_pipeline("en")
+    doc = nlp("Islamic State is under attack in Mosul, where IS fighters hold the old city.")
+    texts = [m.text for m in doc._.entities]
+    assert "is" not in texts and "IS" in texts

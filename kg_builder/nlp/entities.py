@@ -53,6 +53,20 @@ def gazetteer_names(gazetteer_dir: str | None) -> PhraseTable:
 
 
 @cache
+def acronym_keys(gazetteer_dir: str | None) -> frozenset[str]:
+    """One-word names the gazetteer only writes in capitals ("IS", "US", "SDF"): in lower case they
+    are common words ("is", "us") and name nothing."""
+    gaz = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else None)
+    caps, other = set(), set()
+    for entry in gaz:
+        for label in filter(None, {entry.label_en, *entry.alt_labels_en}):
+            words = label.split()
+            if len(words) == 1:
+                (caps if label.isupper() else other).add(match_key(label))
+    return frozenset(caps - other)
+
+
+@cache
 def _word_set(filename: str) -> frozenset[str]:
     path = nlp_data_dir() / filename
     if not path.exists():
@@ -103,6 +117,7 @@ class EntityFinder:
     def __init__(self, lang: str, gazetteer_dir: str | None):
         self.lang = lang
         self.names = gazetteer_names(gazetteer_dir)
+        self.acronyms = acronym_keys(gazetteer_dir)
         self.gazetteer = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else None)
         self.lexicon = load_lexicon(lang)
         self.stopwords = _word_set(f"stopwords_{lang}.txt")
@@ -200,6 +215,8 @@ class EntityFinder:
 
     def _at(self, doc, variants, norms, i, learned) -> list[EntityMention]:
         hit = self.names.match(variants, norms, i)
+        if hit is not None and hit[0] == 1 and norms[i] in self.acronyms and not self._doc[self._keep[i]].text.isupper():
+            hit = None      # "it is under attack": "is" is not IS
         affiliated = self._affiliated(variants, norms, i)
         if affiliated is not None and (hit is None or affiliated.end > self._keep[i + hit[0] - 1] + 1):
             # a gazetteer name as long ("الفصائل المدعومة من تركيا": the SNA) says who they are
