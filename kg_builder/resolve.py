@@ -86,10 +86,15 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     return False
 
 
+def _kind(sub_event_type: str) -> str:
+    """The sub-event type, with taking territory one kind: who took it decides which (ACLED)."""
+    return "territory" if sub_event_type in TERRITORY_BY_FORCE + ("Non-violent transfer of territory",) else sub_event_type
+
+
 def _retells_lead(lead: Event, ev: Event, members: dict[str, tuple[str, ...]] | None = None) -> bool:
     """Is ``ev`` the first retelling of the article's lead incident: the same attacker doing the same
     kind of thing, on no other day, told as the story's own (not as background)?"""
-    return (lead.sub_event_type == ev.sub_event_type
+    return (_kind(lead.sub_event_type) == _kind(ev.sub_event_type)
             and bool(_sides(lead.actors, members) & _sides(ev.actors, members))
             and not _dates_conflict(lead, ev) and not lead.background and not ev.background
             and (lead.responds_to is None) == (ev.responds_to is None)

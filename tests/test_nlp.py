@@ -443,3 +443,22 @@ def test_people_counted_without_a_number_are_victims(extractor):
     [e] = run(extractor, "وقتل 30 شخصا، بينهم 12 مدنيا بالإضافة إلى عناصر من مقاتلي هيئة تحرير الشام، جراء غارات "
                          "روسية على بلدة معرة النعمان.").events
     assert "actor/hts" in e.targets
+
+
+def test_both_sides_of_a_clash_after_a_describing_clause_and_the_taker_among_them(extractor):
+    x = run(extractor, "اندلعت مواجهات عنيفة بين تحالف عربي كردي تدعمه الولايات المتحدة وقوات النظام السوري، "
+                       "الذي نجح في السيطرة على قرية الطابية.")
+    [e] = x.events
+    assert {"actor/sdf", "actor/syrian-government-forces"} <= set(e.actors + e.targets)
+    assert e.sub_event_type == "Government regains territory"
+
+
+def test_fighters_backing_the_attacker_attack_with_it(extractor):
+    x = run(extractor, "قال المرصد إن قوات النظام مدعمة بالمسلحين الموالين لها شنت هجوما على قرية الطابية.")
+    [e] = x.events
+    assert len(e.actors) == 2
+
+
+def test_a_guessed_type_gives_way_to_the_one_the_text_says(extractor):
+    [e] = run(extractor, "اندلعت اشتباكات عنيفة بين قوات النظام وقسد قرب الطابية، ترافقت مع استهدافات متبادلة.").events
+    assert e.sub_event_type == "Armed clash"

@@ -196,13 +196,18 @@ def _lead_date(doc: Doc):
 
 def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     """Fold a second telling of an incident in the same sentence into the first."""
+    # in a clash both sides attack: either may be the one who then took the place
+    sides = into.actors + (into.targets if EVENT_TYPE_OF[into.sub_event_type] == "Battles" else [])
     same_attacker = not other.actors or not into.actors or bool(
-        {m.name for m in other.actors} & {m.name for m in into.actors})
+        {m.name for m in other.actors} & {m.name for m in sides})
     for role in ("actors", "targets", "locations", "claimants"):
         mine = getattr(into, role)
         for m in getattr(other, role):
             if all(m.name != x.name or m.key != x.key for x in mine):
                 mine.append(m)
+    if EVENT_TYPE_OF[into.sub_event_type] == "Battles":
+        # in a clash told twice a side may come once as attacker, once as target: it is a side, once
+        into.targets = [t for t in into.targets if all(t.name != a.name for a in into.actors)]
     into.weapons |= other.weapons
     into.killed = _min(into.killed, other.killed)
     into.injured = _min(into.injured, other.injured)
@@ -218,10 +223,13 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     # the other trigger tells the same attacker's act; another attacker's part ("شن داعش هجوما ...
     # بدعم من طيران التحالف") does not change what the first one did
     rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
-    if (same_attacker or into.anaphoric) and EVENT_TYPE_OF[other.sub_event_type] in VIOLENT \
-            and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT \
-            and rank.get(other.sub_event_type, 99) < rank.get(into.sub_event_type, 99):
+    both_violent = EVENT_TYPE_OF[other.sub_event_type] in VIOLENT and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT
+    if (same_attacker or into.anaphoric) and both_violent and not other.weak_type and (
+            into.weak_type or rank.get(other.sub_event_type, 99) < rank.get(into.sub_event_type, 99)):
+        # a guessed type ("استهدافات" with no weapon) gives way to one the text says ("اشتباكات")
         into.sub_event_type = other.sub_event_type
+        into.weak_type = False
+    into.weak_type = into.weak_type and other.weak_type
 
 
 def _add_sides(prev: EventCandidate, sides: dict[str, int]) -> int | None:
@@ -706,7 +714,17 @@ class _Sentence:
                 if actor is subject:
                     actor = self.cue_actor(t1)
         actors = [actor] if actor is not None else []
-        # "شنت الولايات المتحدة وبريطانيا وفرنسا ضربات": coordinated attackers act together
+        # "شنت الولايات المتحدة وبريطانيا وفرنسا ضربات": coordinated attackers act together, and so do
+        # those backing them on the ground ("قوات النظام مدعمة بالمسلحين الموالين لها")
+        if actors and self.lang == "ar":
+            backed = next((k for k in range(actors[-1].end, min(self.e, actors[-1].end + 2)) if self.cue_at("support", k)), None)
+            if backed is not None:
+                ally = self.mention_starting(backed + self.cue_at("support", backed), backed + 3, kinds=("actor",),
+                                             skip_positions=False)
+                if ally is None and self.norms[backed][:1] == "ب":
+                    ally = next((m for m in self.ents if m.kind == "actor" and m.start == backed + 1), None)
+                if ally is not None and ally not in targets and ally.type not in ("ForeignForces",):
+                    actors.append(ally)
         while actors and len(actors) < 4:
             nxt = self.mention_starting(actors[-1].end, actors[-1].end + 2, kinds=("actor",), skip_positions=False)
             if nxt is None or nxt in targets or nxt in actors or nxt.start >= t0 > actors[-1].start \
@@ -763,6 +781,7 @@ class _Sentence:
             date=date,
             responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
             anaphoric=definite and trig.pos == "noun" and not actors,
+            weak_type=trig.weak and not weapons,
             background=self.has_cue("background"),
         )
         if not (actors or targets or locations) and not ev.anaphoric:
@@ -975,6 +994,11 @@ class _Sentence:
                 first = self.mention_starting(i + 1, i + 2, kinds=("actor",), skip_positions=False)
                 if first is not None:
                     second = self.mention_starting(first.end, first.end + 2, kinds=("actor",), skip_positions=False)
+                    if second is None or not self.coordinated(first.end, second.start):
+                        # "بين تحالف عربي كردي تدعمه الولايات المتحدة وقوات النظام": a clause describing
+                        # the first side may stand before the "و" of the second
+                        second = next((m for m in self.ents if m.kind == "actor" and first.end < m.start <= first.end + 6
+                                       and self.norms[m.start][:1] == "و" and self.variants[m.start][1:]), None)
                     if second is not None and self.coordinated(first.end, second.start):
                         return first, second
                 return None

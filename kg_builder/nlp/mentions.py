@@ -76,6 +76,7 @@ class EventCandidate:
     anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     roleless: bool = False     # no actor, target or place of its own (kept only joined to another)
+    weak_type: bool = False    # the type is a guess (a "weak" trigger, no weapon named): another telling decides
     confidence: float = 0.5
 
 
