@@ -462,3 +462,9 @@ def test_fighters_backing_the_attacker_attack_with_it(extractor):
 def test_a_guessed_type_gives_way_to_the_one_the_text_says(extractor):
     [e] = run(extractor, "اندلعت اشتباكات عنيفة بين قوات النظام وقسد قرب الطابية، ترافقت مع استهدافات متبادلة.").events
     assert e.sub_event_type == "Armed clash"
+
+
+def test_a_dummy_pronoun_leaves_the_subject_after_the_verb(extractor):
+    x = run(extractor, "وذكرت وكالة سانا أنه استهدفت الفصائل المسلحة حي الميدان في حلب بالقذائف.")
+    [e] = x.events
+    assert x.entity(e.actors[0]).type == "Rebels"

@@ -52,6 +52,7 @@ CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", 
 # "أعلنت قسد أنها طردت قوات النظام": the pronoun is the subject (the name before it); the name after
 # the verb is its object
 SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
+DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
@@ -914,6 +915,12 @@ class _Sentence:
         # "قال متحدث باسم قوات الأمن ...، إنها قتلت اثنين واعتقلت خمسة": the pronoun before the verb (or
         # before the verb it is joined to) is its subject, and names who it stands for
         pronoun = self.subject_pronoun(verb_pos)
+        if pronoun is not None and self.norms[pronoun] in DUMMY_PRONOUNS and self.lang == "ar":
+            # "ذكرت الوكالة أنه سقطت قذائف": أنه may be a dummy; a subject right after the verb wins
+            first = self.skip_fillers(verb_pos + 1)
+            after = self.mention_starting(first, first + 1, kinds=kinds, skip_positions=False)
+            if after is not None and not self.prepositional(after):
+                return after
         if pronoun is not None:
             antecedent = self.antecedent(pronoun, kinds)
             if antecedent is not None:
