@@ -131,7 +131,9 @@ class EventFinder:
                     if total is not None:
                         prev.killed = ev.killed = total
             if not found and events and s_index - events[-1].sentence_index <= 2:
-                prev = events[-1]
+                # the incident the sentence before told, not a supporter's act told alongside it
+                prev = next((ev for ev in reversed(events) if not ev.alongside
+                             and ev.sentence_index == events[-1].sentence_index), events[-1])
                 # "وأدى الهجوم لإصابة خمسة عناصر" has a trigger; a bare toll sentence goes to the last event
                 killed, injured, kv, iv = ctx.casualties(s, e)
                 total = _add_sides(prev, ctx.killed_sides(s, e))
@@ -870,6 +872,7 @@ class _Sentence:
         for ev in events:
             # "اشتباكات بين X وY بالتزامن مع غارات للتحالف": another party's act alongside, told apart
             alongside = any(self.cue_at("support", i) for i in range(max(self.s, ev.trigger_start - 4), ev.trigger_start))
+            ev.alongside = alongside and bool(groups)
             for g in ([] if alongside else groups):
                 apart = (g.actors and ev.actors and not {m.name for m in g.actors} & {m.name for m in ev.actors}
                          and g.locations and ev.locations

@@ -77,6 +77,7 @@ class EventCandidate:
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     roleless: bool = False     # no actor, target or place of its own (kept only joined to another)
     weak_type: bool = False    # the type is a guess (a "weak" trigger, no weapon named): another telling decides
+    alongside: bool = False    # another party's act told as support of the sentence's incident (بدعم من غارات)
     confidence: float = 0.5
 
 
