@@ -111,38 +111,10 @@ class EventFinder:
             last_claimants = claimants or ([] if ctx.has_cue("report") else last_claimants)
             found = ctx.events(s_index)
             controls.extend(ctx.controls())
-            held = ctx.held_responsible()
-            if held is not None and events and s_index - events[-1].sentence_index <= 2 \
-                    and all(ev.anaphoric or ev.roleless or not (ev.targets or ev.locations) for ev in found):
-                # "وقال مسؤول إن واشنطن تعتقد أن إسرائيل المسؤولة عن تلك الضربات"، "وتبنى التنظيم الهجوم":
-                # who did the incident just told; the sentence tells no new one
-                prev = events[-1]
-                if not prev.actors and all(held.name != t.name for t in prev.targets):
-                    prev.actors = [held]
-                found = []
             for ev in found:
                 ev.claimants = list(claimants)
-            if events and found and all(ev.anaphoric for ev in found) and s_index - events[-1].sentence_index <= 2:
-                # "وأضاف أن 8 من مسلحي التنظيم قتلوا خلال الكمين": the other side's dead of the incident
-                # just told -- they add to its toll (the merge of the two tellings then keeps the sum)
-                prev = events[-1]
-                for ev in found:
-                    total = _add_sides(prev, ev.killed_sides)
-                    if total is not None:
-                        prev.killed = ev.killed = total
-            if not found and events and s_index - events[-1].sentence_index <= 2:
-                # the incident the sentence before told, not a supporter's act told alongside it
-                prev = next((ev for ev in reversed(events) if not ev.alongside
-                             and ev.sentence_index == events[-1].sentence_index), events[-1])
-                # "وأدى الهجوم لإصابة خمسة عناصر" has a trigger; a bare toll sentence goes to the last event
-                killed, injured, kv, iv = ctx.casualties(s, e)
-                total = _add_sides(prev, ctx.killed_sides(s, e))
-                prev.killed = total if total is not None else _min(prev.killed, killed)
-                prev.injured = _min(prev.injured, injured)
-                # "واتهمت دمشق التحالف بتنفيذها": the accused did what the last sentence told undone
-                accused = ctx.accused(e)
-                if accused is not None and not prev.actors and all(accused.name != t.name for t in prev.targets):
-                    prev.actors = [accused]
+            if events and s_index - events[-1].sentence_index <= 2:
+                found = _add_to_last_incident(ctx, events, found)
             events.extend(found)
         # an incident told without a date of its own is, in news, the story's incident: it takes the
         # date of the lead (the first day named in the first paragraph) -- background never does, nor
@@ -245,6 +217,45 @@ def _add_sides(prev: EventCandidate, sides: dict[str, int]) -> int | None:
         return None
     prev.killed_sides = {**prev.killed_sides, **sides}
     return sum(prev.killed_sides.values())
+
+
+def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
+                          found: list[EventCandidate]) -> list[EventCandidate]:
+    """What a sentence adds to the incident the sentence before it told, and the events it keeps:
+
+    * who did it: "وتبنى التنظيم الهجوم"، "إسرائيل المسؤولة عن تلك الضربات" (then it tells no new
+      incident), "واتهمت دمشق التحالف بتنفيذها";
+    * the other side's dead: "وأضاف أن 8 من مسلحي التنظيم قتلوا خلال الكمين" adds to the toll;
+    * the toll of a sentence with no trigger of its own ("وأسفر ذلك عن مقتل 5").
+    """
+    last = events[-1].sentence_index
+    # the incident told, not a supporter's act told alongside it ("بدعم من غارات التحالف")
+    prev = next((ev for ev in reversed(events) if not ev.alongside and ev.sentence_index == last), events[-1])
+    held = ctx.held_responsible()
+    if held is not None and all(ev.anaphoric or ev.roleless or not (ev.targets or ev.locations) for ev in found):
+        _attribute(prev, held)
+        return []
+    if found and all(ev.anaphoric for ev in found):
+        for ev in found:
+            total = _add_sides(prev, ev.killed_sides)
+            if total is not None:
+                prev.killed = ev.killed = total     # the merge of the two tellings then keeps the sum
+        return found
+    if not found:
+        killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
+        total = _add_sides(prev, ctx.killed_sides(ctx.s, ctx.e))
+        prev.killed = total if total is not None else _min(prev.killed, killed)
+        prev.injured = _min(prev.injured, injured)
+        accused = ctx.accused(ctx.e)
+        if accused is not None:
+            _attribute(prev, accused)
+    return found
+
+
+def _attribute(event: EventCandidate, who: EntityMention) -> None:
+    """Give an incident told with no attacker the one a later sentence names (never its target)."""
+    if not event.actors and all(who.name != t.name for t in event.targets):
+        event.actors = [who]
 
 
 def _min(a: int | None, b: int | None) -> int | None:
