@@ -65,10 +65,14 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
         return False
     if (a.responds_to is None) != (b.responds_to is None):
         return False
-    if (set(a.actors) & set(b.targets)) or (set(b.actors) & set(a.targets)):
+    # in a battle both parties fight: who is told as attacker and who as target is arbitrary (ACLED)
+    # -- but of two takings of a place, who took it tells them apart (taken, then taken back)
+    battle = a.event_type == b.event_type == "Battles" and "Armed clash" in (a.sub_event_type, b.sub_event_type)
+    if not battle and ((set(a.actors) & set(b.targets)) or (set(b.actors) & set(a.targets))):
         return False
     # a coalition member's strike told once by its name and once as the coalition's is one attacker
-    actors_a, actors_b = _sides(a.actors, members), _sides(b.actors, members)
+    actors_a = _sides(a.actors + (a.targets if battle else ()), members)
+    actors_b = _sides(b.actors + (b.targets if battle else ()), members)
     types = entity_types or {}
     if actors_a and actors_b and not actors_a & actors_b:
         specific = {k for k in set(a.locations) & set(b.locations) if types.get(k) not in BROAD_PLACES}
@@ -82,6 +86,9 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     if shared_place and (shared_actor or not actors_a or not actors_b):
         return True
     if shared_actor and (not a.locations or not b.locations) and (not a.targets or not b.targets):
+        return True
+    # the same two parties fighting, one telling with no place of its own: one clash
+    if battle and actors_a == actors_b and len(actors_a) > 1 and (not a.locations or not b.locations):
         return True
     return False
 

@@ -468,3 +468,15 @@ def test_a_dummy_pronoun_leaves_the_subject_after_the_verb(extractor):
     x = run(extractor, "وذكرت وكالة سانا أنه استهدفت الفصائل المسلحة حي الميدان في حلب بالقذائف.")
     [e] = x.events
     assert x.entity(e.actors[0]).type == "Rebels"
+
+
+def test_sides_told_with_from_one_side_and_the_other(extractor):
+    x = run(extractor, 'اندلعت اشتباكات بين قوات النظام والمسلحين الموالين لها من جهة، وقوات سوريا الديمقراطية من جهة أخرى قرب الطابية.')
+    [e] = x.events
+    assert "actor/sdf" in e.targets and "actor/syrian-government-forces" in e.actors
+
+
+def test_a_clash_told_twice_with_the_sides_swapped_is_one_incident(extractor):
+    x = run(extractor, "اندلعت الأحد اشتباكات عنيفة بين قوات سوريا الديمقراطية وقوات النظام قرب قرية الطابية.\n"
+                       "وقال المرصد إن اشتباكات عنيفة دارت بين قوات النظام وقوات سوريا الديمقراطية.")
+    assert len(x.events) == 1

@@ -1021,7 +1021,7 @@ class _Sentence:
                         second = next((m for m in self.ents if m.kind == "actor" and first.end < m.start <= first.end + 6
                                        and self.norms[m.start][:1] == "و" and self.variants[m.start][1:]), None)
                     if second is not None and self.coordinated(first.end, second.start):
-                        return first, second
+                        return self.other_side(first, second)
                 return None
         return None
 
@@ -1040,6 +1040,16 @@ class _Sentence:
                 if m is not None:
                     return m
         return None
+
+    def other_side(self, first: EntityMention, second: EntityMention) -> tuple[EntityMention, EntityMention]:
+        """"بين قوات النظام والمسلحين الموالين لها من جهة، وقسد من جهة أخرى": the names before "من
+        جهة" are one side; the other side is the name after it."""
+        k = second.end
+        if k + 1 < self.e and self.norms[k] == "من" and self.norms[k + 1] in ("جهه", "ناحيه"):
+            other = next((m for m in self.ents if m.kind == "actor" and k + 2 <= m.start <= k + 5), None)
+            if other is not None:
+                return first, other
+        return first, second
 
     def accused(self, t0: int) -> EntityMention | None:
         """Who an accusation before the trigger names: "اتهم الحشد التحالفَ بشن غارة" -> the coalition
