@@ -65,9 +65,10 @@ POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمع
                      "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
     ({"chemical"}, "Chemical weapon"),
-    ({"suicide_bomb", "car_bomb"}, "Suicide bomb"),
+    ({"suicide_bomb"}, "Suicide bomb"),
     ({"aircraft", "drone"}, "Air/drone strike"),
-    ({"ied", "landmine"}, "Remote explosive/landmine/IED"),
+    # a car bomb with no suicide attacker said is set off from afar (ACLED: remote explosive)
+    ({"ied", "landmine", "car_bomb"}, "Remote explosive/landmine/IED"),
     ({"grenade"}, "Grenade"),
     ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
 )
