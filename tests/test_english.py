@@ -139,3 +139,10 @@ def test_a_capitals_only_name_is_not_its_lower_case_word():
     doc = nlp("Islamic State is under attack in Mosul, where IS fighters hold the old city.")
     texts = [m.text for m in doc._.entities]
     assert "is" not in texts and "IS" in texts
+
+
+def test_villages_captured_from_their_holder_are_taken_by_force(extractor):
+    x = run(extractor, "Several villages held by Islamic State have been captured by the Syrian Democratic Forces.")
+    [e] = x.events
+    assert e.sub_event_type == "Non-state actor overtakes territory"
+    assert e.actors == ("actor/sdf",) and "actor/isis" in e.targets

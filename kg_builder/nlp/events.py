@@ -757,6 +757,13 @@ class _Sentence:
                 if c.controller is not actor and id(c.controller) not in held and c.place.name in places_here:
                     targets.append(c.controller)
                     held.add(id(c.controller))
+            # "villages held by Islamic State have been captured by the SDF"
+            for i in self._cue_positions("held_by"):
+                holder = self.mention_starting(i + self.cue_at("held_by", i), i + self.cue_at("held_by", i) + 2,
+                                               kinds=("actor",), skip_positions=False)
+                if holder is not None and holder is not actor and id(holder) not in held:
+                    targets.append(holder)
+                    held.add(id(holder))
         if actor is not None:
             targets = [m for m in targets if m.name != actor.name and (m.key is None or m.key != actor.key)]
         locations = self.find_locations(anchor, t1, actors)
