@@ -151,7 +151,7 @@ class Extractor:
         return Event(
             key=f"c{n}", sub_event_type=c.sub_event_type, actors=keys(c.actors), targets=keys(c.targets),
             locations=keys(c.locations), date=date, date_precision=precision, date_from_lead=c.date_from_lead,
-            killed=c.killed, killed_sides=tuple(sorted(c.killed_sides.items())),
+            killed=c.killed, killed_sides=tuple(sorted(c.killed_sides.items())), killed_bound=c.killed_bound,
             injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
             weapons=tuple(sorted(c.weapons)), claims=claims,
             # resolved to an event key by resolve(): "?" an event told before, "?next" the one after

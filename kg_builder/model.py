@@ -131,6 +131,7 @@ class Event:
     # the killed figure by side as the text splits it (side name -> number; "" unnamed, "*" all sides):
     # lets a merge tell a breakdown ("21 soldiers and 8 attackers") from a second estimate
     killed_sides: tuple[tuple[str, int], ...] = ()
+    killed_bound: bool = False         # killed is "more than N" only: an exact figure told elsewhere wins
     weapons: tuple[str, ...] = ()      # from WEAPONS
     claims: tuple[Claim, ...] = ()
     responds_to: str | None = None     # Event.key of the event this one answers
@@ -184,3 +185,24 @@ def acled_class_name(name: str) -> str:
     import re
 
     return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", name) if w)
+
+
+def lowest_toll(a: int | None, a_bound: bool, b: int | None, b_bound: bool) -> tuple[int | None, bool]:
+    """Two figures for the same dead: the lowest stands (conflicting sources), except that "more
+    than N" gives way to an exact figure that is not below it ("more than 20", then "23").
+    Returns (figure, whether it is still a bound).
+
+    >>> lowest_toll(20, True, 23, False)
+    (23, False)
+    >>> lowest_toll(7, False, 9, False)
+    (7, False)
+    """
+    if a is None:
+        return b, b_bound
+    if b is None:
+        return a, a_bound
+    if a_bound and not b_bound and b >= a:
+        return b, False
+    if b_bound and not a_bound and a >= b:
+        return a, False
+    return (a, a_bound) if a <= b else (b, b_bound)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Control, Event, Extraction
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Control, Event, Extraction, lowest_toll
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 # places too large to say two tellings are of one incident
@@ -130,7 +130,7 @@ def _merged_toll(a: Event, b: Event) -> int | None:
     """Two tellings' killed: the lowest (two estimates of the same dead), unless one telling breaks
     the toll down by side and the other told only some of those sides with no higher figure ("21
     soldiers killed"; then "21 soldiers and 8 attackers were killed": 29)."""
-    low = _min(a.killed, b.killed)
+    low, _ = lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)
     sides_a, sides_b = dict(a.killed_sides), dict(b.killed_sides)
     for part, whole, whole_total in ((sides_a, sides_b, b.killed), (sides_b, sides_a, a.killed)):
         if (part and whole and whole_total is not None and not {"", "*"} & (set(part) | set(whole))
@@ -166,7 +166,9 @@ def merge(a: Event, b: Event) -> Event:
         date=a.date if _more_precise(a, b) else b.date,
         date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
         date_from_lead=a.date_from_lead if _more_precise(a, b) else b.date_from_lead,
-        killed=_merged_toll(a, b), killed_sides=_merged_sides(a, b), injured=_min(a.injured, b.injured),
+        killed=_merged_toll(a, b), killed_sides=_merged_sides(a, b),
+        killed_bound=lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)[1],
+        injured=_min(a.injured, b.injured),
         killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
         weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),
         claims=tuple(claims.values()),

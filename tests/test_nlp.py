@@ -480,3 +480,12 @@ def test_a_clash_told_twice_with_the_sides_swapped_is_one_incident(extractor):
     x = run(extractor, "اندلعت الأحد اشتباكات عنيفة بين قوات سوريا الديمقراطية وقوات النظام قرب قرية الطابية.\n"
                        "وقال المرصد إن اشتباكات عنيفة دارت بين قوات النظام وقوات سوريا الديمقراطية.")
     assert len(x.events) == 1
+
+
+def test_more_than_a_figure_gives_way_to_an_exact_one(extractor):
+    x = run(extractor, "قتل أكثر من 20 عنصرا في الغارات الإسرائيلية على مواقع قرب مطار التيفور.\n"
+                       "وقال المرصد إن الغارات الإسرائيلية أسفرت عن مقتل 26 مقاتلا على الأقل.")
+    [e] = x.events
+    assert e.killed == 26
+    [f] = run(extractor, "قتل أكثر من 20 عنصرا في الغارات الإسرائيلية على مواقع قرب مطار التيفور.").events
+    assert f.killed == 20

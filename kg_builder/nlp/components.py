@@ -109,7 +109,7 @@ def make_numbers(nlp: Language, name: str):
 
     def numbers(doc: Doc) -> Doc:
         doc._.quantities = _on_tokens(doc, find_numbers(doc.text, lang=lang),
-                                      lambda span, m: Quantity(span.start, span.end, m.value, m.vague))
+                                      lambda span, m: Quantity(span.start, span.end, m.value, m.vague, m.more_than))
         return doc
 
     return numbers

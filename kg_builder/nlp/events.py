@@ -24,7 +24,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, lowest_toll
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
@@ -185,7 +185,7 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
         # in a clash told twice a side may come once as attacker, once as target: it is a side, once
         into.targets = [t for t in into.targets if all(t.name != a.name for a in into.actors)]
     into.weapons |= other.weapons
-    into.killed = _min(into.killed, other.killed)
+    into.killed, into.killed_bound = lowest_toll(into.killed, into.killed_bound, other.killed, other.killed_bound)
     into.injured = _min(into.injured, other.injured)
     into.killed_vague |= other.killed_vague
     into.injured_vague |= other.injured_vague
@@ -245,7 +245,11 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
     if not found:
         killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
         total = _add_sides(prev, ctx.killed_sides(ctx.s, ctx.e))
-        prev.killed = total if total is not None else _min(prev.killed, killed)
+        if total is not None:
+            prev.killed = total
+        else:
+            prev.killed, prev.killed_bound = lowest_toll(prev.killed, prev.killed_bound, killed,
+                                                         ctx._killed_bound[(ctx.s, ctx.e)])
         prev.injured = _min(prev.injured, injured)
         accused = ctx.accused(ctx.e)
         if accused is not None:
@@ -285,6 +289,7 @@ class _Sentence:
         self._memo: dict[str, object] = {}
         self._clauses: dict[int, tuple[int, int]] = {}
         self._killed_sides: dict[tuple[int, int], dict[str, int]] = {}
+        self._killed_bound: dict[tuple[int, int], bool] = {}
         self.nisba_at: dict[int, list[EntityMention]] = {}
         for m in self.nisbas:
             self.nisba_at.setdefault(m.start, []).append(m)
@@ -534,6 +539,7 @@ class _Sentence:
         two figures for the same side are two estimates, and the lowest stands. "No casualties"
         (دون أن يوقع ضحايا) is a toll of 0."""
         figures: dict[str, dict[str, int]] = {"killed": {}, "injured": {}}
+        bounds: dict[str, dict[str, int]] = {"killed": {}, "injured": {}}   # "أكثر من 20": used when no count
         vague = {"killed": False, "injured": False}
         quantities = self.quantities
         i = start
@@ -574,12 +580,18 @@ class _Sentence:
                 for r in listed:
                     if r.value is not None:
                         side = TOTAL if total else self.side_after(r.end)
-                        old = figures[group].get(side)
-                        figures[group][side] = r.value if old is None else min(old, r.value)
+                        into = bounds[group] if r.more_than else figures[group]
+                        old = into.get(side)
+                        into[side] = r.value if old is None else min(old, r.value)
                     elif r.vague:
                         vague[group] = True
             i += n
 
+        # a bound ("more than 20") stands only where the sentence gives no count
+        self._killed_bound[(start, end)] = bool(bounds["killed"]) and not figures["killed"]
+        for group in figures:
+            if not figures[group]:
+                figures[group] = bounds[group]
         self._killed_sides[(start, end)] = dict(figures["killed"])
 
         def total(by_side: dict[str, int]) -> int | None:
@@ -791,6 +803,7 @@ class _Sentence:
         sub = self.sub_event_type(trig, weapons, actors, targets, ground_fire)
         killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
         killed_sides = self.killed_sides(self.s, self.e)
+        killed_bound = self._killed_bound[(self.s, self.e)]
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
         ev = EventCandidate(
@@ -799,7 +812,7 @@ class _Sentence:
             sentence_end_char=self.doc[self.e - 1].idx + len(self.doc[self.e - 1].text),
             sentence_index=s_index, actors=actors, targets=targets, locations=locations,
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
-            killed_sides=dict(killed_sides),
+            killed_sides=dict(killed_sides), killed_bound=killed_bound,
             date=date,
             responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
             anaphoric=definite and trig.pos == "noun" and not actors,

@@ -36,6 +36,7 @@ class Quantity:
     end: int
     value: int | None
     vague: bool = False
+    more_than: bool = False    # "أكثر من 20": a bound only; an exact figure told elsewhere is better
 
 
 @dataclass
@@ -67,6 +68,7 @@ class EventCandidate:
     injured_vague: bool = False
     # whose dead the killed figure counts, side (entity key or name; "" unnamed, "*" all sides) -> number
     killed_sides: dict[str, int] = field(default_factory=dict)
+    killed_bound: bool = False  # the killed figure is "more than N": an exact one told elsewhere wins
     weapons: set[str] = field(default_factory=set)
     date: DateRef | None = None
     date_from_lead: bool = False

@@ -48,6 +48,7 @@ class NumberMention:
     value: int | None
     vague: bool = False
     at_least: bool = False
+    more_than: bool = False    # "more than 20": a bound, not a count -- an exact figure is better
 
 
 # --- lexicon ------------------------------------------------------------------------------------
@@ -61,7 +62,7 @@ class _Lexicon:
     duals: frozenset[str] = field(default_factory=frozenset)  # dual forms of countable nouns
 
 
-_PHRASE_KINDS = {"at_least", "approx", "vague_phrase"}
+_PHRASE_KINDS = {"at_least", "more_than", "approx", "vague_phrase"}
 
 
 def _data_lines(name: str) -> list[str]:
@@ -221,9 +222,9 @@ class _Scanner:
         return True
 
     # ---------------------------------------------------------------------------------------
-    def scan(self) -> list[tuple[int, int, int | None, bool, bool]]:
-        """(first token, last token + 1, value, vague, at_least) for each mention."""
-        found: list[tuple[int, int, int | None, bool, bool]] = []
+    def scan(self) -> list[tuple[int, int, int | None, bool, bool, bool]]:
+        """(first token, last token + 1, value, vague, at_least, more_than) for each mention."""
+        found: list[tuple[int, int, int | None, bool, bool, bool]] = []
         i = 0
         n = len(self.tokens)
         while i < n:
@@ -238,10 +239,11 @@ class _Scanner:
                 i += 1
                 continue
             end, value, vague = result
-            start, at_least = self.qualifier_before(i)
+            start, kind = self.qualifier_before(i)
+            at_least = kind in ("at_least", "more_than")
             if not vague:
                 at_least = at_least or self.lower_bound_after(end)
-            found.append((start, end, value, vague, at_least))
+            found.append((start, end, value, vague, at_least, kind == "more_than"))
             i = end
         return found
 
@@ -251,14 +253,15 @@ class _Scanner:
                 return i + len(phrase), None, True
         return None
 
-    def qualifier_before(self, i: int) -> tuple[int, bool]:
+    def qualifier_before(self, i: int) -> tuple[int, str | None]:
+        """Where a qualifier before the number starts, and its kind (at_least, more_than, approx)."""
         for phrase, kind in self.lex.before:
             if kind == "vague_phrase":
                 continue
             k = i - len(phrase)
             if k >= 0 and self.joined(i - 1, i) and self.phrase_at(k, phrase, first_clitic=self.lang == "ar"):
-                return k, kind == "at_least"
-        return i, False
+                return k, kind
+        return i, None
 
     def lower_bound_after(self, end: int) -> bool:
         for skip in range(0, 3):
@@ -456,7 +459,7 @@ def find_numbers(text: str, lang: str = "ar") -> list[NumberMention]:
     norm = normalise(text)
     scanner = _Scanner(norm.text, "ar" if lang.startswith("ar") else "en")
     mentions = []
-    for first, last, value, vague, at_least in scanner.scan():
+    for first, last, value, vague, at_least, more_than in scanner.scan():
         s, e = norm.to_original(scanner.tokens[first].start, scanner.tokens[last - 1].end)
-        mentions.append(NumberMention(s, e, text[s:e], value, vague, at_least))
+        mentions.append(NumberMention(s, e, text[s:e], value, vague, at_least, more_than))
     return mentions
