@@ -489,3 +489,9 @@ def test_more_than_a_figure_gives_way_to_an_exact_one(extractor):
     assert e.killed == 26
     [f] = run(extractor, "قتل أكثر من 20 عنصرا في الغارات الإسرائيلية على مواقع قرب مطار التيفور.").events
     assert f.killed == 20
+
+
+def test_a_capital_that_speaks_is_not_where_it_happened(extractor):
+    x = run(extractor, "وأكدت بغداد أن غارة جوية استهدفت موقعا للحشد الشعبي قرب البوكمال.")
+    [e] = x.events
+    assert all("baghdad" not in k for k in e.locations) and e.locations

@@ -52,6 +52,9 @@ CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", 
 # "أعلنت قسد أنها طردت قوات النظام": the pronoun is the subject (the name before it); the name after
 # the verb is its object
 SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
+# verbs whose subject, when a capital, is its government ("نفت دمشق"، "رحبت أنقرة")
+SPEAKING_VERBS = {"نفت", "نفى", "ادانت", "دانت", "رحبت", "حذرت", "طالبت", "اعلنت", "اكدت", "قالت", "اتهمت",
+                  "نسبت", "حملت", "هددت", "ردت", "اعتبرت"}
 DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
@@ -842,7 +845,21 @@ class _Sentence:
         one incident)."""
         start = self.clause_bounds(anchor)[0]
         end = max(self.next_trigger, t1)
-        return [m for m in self.ents if m.kind == "place" and m not in actors and start <= m.start < end]
+        return [m for m in self.ents if m.kind == "place" and m not in actors and start <= m.start < end
+                and not self.speaking_capital(m)]
+
+    def speaking_capital(self, m: EntityMention) -> bool:
+        """"أكدت بغداد"، "اتهمت دمشق التحالف": a capital that speaks or accuses is its government,
+        not where the incident happened."""
+        if m.type != "Settlement":
+            return False
+        k = m.start - 1
+        while k > self.s and self.doc[k].text in ('"', "“", "”", "«", "»"):
+            k -= 1
+        if k < self.s:
+            return False
+        return bool(self.cue_at("report", k) or self.cue_at("accuse", k)) or any(
+            v in SPEAKING_VERBS for v in self.variants[k])
 
     def controls(self) -> list[ControlCandidate]:
         """Who holds which place: "تحت سيطرة X" after a place; "الحقل الذي تسيطر عليه X"; "تسيطر X على Y"."""
@@ -917,7 +934,8 @@ class _Sentence:
             else:
                 groups.append(ev)
         if len(groups) == 1:
-            places = [m for m in self.ents if m.kind == "place" and m not in groups[0].actors]
+            places = [m for m in self.ents if m.kind == "place" and m not in groups[0].actors
+                      and not self.speaking_capital(m)]
             groups[0].locations = places
         # "X did A ردا على B": A answers B, told later in the same sentence
         answered = [g for g in groups if self.answered(g.trigger_start)]
