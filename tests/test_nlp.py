@@ -495,3 +495,10 @@ def test_a_capital_that_speaks_is_not_where_it_happened(extractor):
     x = run(extractor, "وأكدت بغداد أن غارة جوية استهدفت موقعا للحشد الشعبي قرب البوكمال.")
     [e] = x.events
     assert all("baghdad" not in k for k in e.locations) and e.locations
+
+
+def test_a_campaign_launched_to_expel_a_group_targets_it(extractor):
+    x = run(extractor, "بدأت قوات سوريا الديمقراطية، المدعومة من الولايات المتحدة، ما سمته المرحلة الأخيرة من حملة "
+                       "عسكرية لطرد تنظيم داعش من ريف دير الزور.")
+    [e] = x.events
+    assert e.actors == ("actor/sdf",) and "actor/isis" in e.targets

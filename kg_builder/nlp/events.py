@@ -43,7 +43,7 @@ TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose
 EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
                    "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
 # how far after a light verb (شن، نفذ) its noun may stand
-LIGHT_VERB_REACH = 12
+LIGHT_VERB_REACH = 16
 # adverbs that may stand between a verb and its object
 FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "خلالها", "خلاله", "حينها", "بعدها", "اثرها",
            "again", "also"}
