@@ -2,18 +2,24 @@
 
 For each trigger (``triggers_<lang>.tsv``) in a sentence it decides:
 
-* **whether** it is an incident: not under a threat/plan/denial cue just before it, not in a
-  habitual sentence ("from time to time"), not an imperfect verb (يقصف: habitual or a state);
-* **the actor**: after a source cue (مصدره X، من قبل X); the antecedent of a relative pronoun
-  (الميليشيات التي استهدفت); the subject after the verb (Arabic VSO: قصفت الميليشيات) or before it
-  (SVO); after a noun trigger, its genitive or ل-phrase (قصف للميليشيات، غارات التحالف) or an
+* **whether** it is an incident: not under a threat/plan/denial/effort cue just before it, not in
+  a habitual sentence ("from time to time"), not an imperfect verb (يقصف: habitual or a state), not
+  a masdar standing for a verb (لطرد، إلى طرد);
+* **the actor**: after a source cue (مصدره X، من قبل X); the accused (اتهم X Y بـ)؛ the antecedent of
+  a relative pronoun (الميليشيات التي استهدفت) or of a subject pronoun (أعلنت قسد أنها طردت); the
+  subject after the verb (Arabic VSO: قصفت الميليشيات) or before it (SVO); the subject of the verb a
+  verb is joined to by و; after a noun trigger, its genitive or ل-phrase (قصف للميليشيات) or an
   adjective of origin (الضربة الإسرائيلية); a light verb (شن، نفذ) lends its subject to the noun;
-* **the target**: after على/ضد/استهدف, or the object after the verb; with تعرض X لـ the subject;
-  facilities attacked (bases, fields) are targets and locations, towns only locations;
-* **where, when, how many, with what**: places, the nearest date, casualty cues with a number,
-  weapon words, all in the sentence; the source that reports the sentence (قال المرصد، بحسب X).
+  coordinated names and fighters backing the attacker act with it;
+* **the target**: after على/ضد/استهدف/لطرد, or the object after the verb; with تعرض X لـ the
+  subject; facilities attacked (bases, fields) are targets and locations, towns only locations;
+  the victims of the toll; who held a place taken;
+* **where, when, how many, with what**: places, the nearest date, casualty cues with a number
+  (by side, so that the sides of a toll add up), weapon words, all in the sentence; the source
+  that reports the sentence (قال المرصد، بحسب X).
 
-Merging the repeated mentions of one incident is :mod:`kg_builder.resolve`'s job.
+A sentence may also add to the incident told just before it: who did it (تبنى، المسؤولة عن)، the
+other side's dead, a toll. Merging the tellings of one incident is :mod:`kg_builder.resolve`'s job.
 """
 
 from __future__ import annotations
