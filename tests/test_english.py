@@ -146,3 +146,12 @@ def test_villages_captured_from_their_holder_are_taken_by_force(extractor):
     [e] = x.events
     assert e.sub_event_type == "Non-state actor overtakes territory"
     assert e.actors == ("actor/sdf",) and "actor/isis" in e.targets
+
+
+def test_government_strikes_and_us_soldiers_are_named(extractor):
+    [e] = run(extractor, "At least 18 people were killed in government air strikes on Aleppo on Wednesday.").events
+    assert e.actors == ("actor/syrian-government-forces",)
+    [f] = run(extractor, "Two US soldiers were wounded in an indirect fire attack near Deir ez-Zor.").events
+    assert "actor/us-forces" in f.targets and f.injured == 2
+    from kg_builder.nlp import build_pipeline
+    assert all(m.text != "us" for m in build_pipeline("en")("Militants attacked us near the camp.")._.entities)
