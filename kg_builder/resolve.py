@@ -126,17 +126,17 @@ def _more_precise(a: Event, b: Event) -> bool:
     return _PRECISION.get(a.date_precision, 9) <= _PRECISION.get(b.date_precision, 9)
 
 
-def _merged_toll(a: Event, b: Event) -> int | None:
-    """Two tellings' killed: the lowest (two estimates of the same dead), unless one telling breaks
-    the toll down by side and the other told only some of those sides with no higher figure ("21
-    soldiers killed"; then "21 soldiers and 8 attackers were killed": 29)."""
-    low, _ = lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)
+def _merged_toll(a: Event, b: Event) -> tuple[int | None, bool]:
+    """Two tellings' killed, and whether it is only a bound: the lowest (two estimates of the same
+    dead; "more than N" gives way to an exact figure), unless one telling breaks the toll down by side
+    and the other told only some of those sides with no higher figure ("21 soldiers killed"; then
+    "21 soldiers and 8 attackers were killed": 29)."""
     sides_a, sides_b = dict(a.killed_sides), dict(b.killed_sides)
-    for part, whole, whole_total in ((sides_a, sides_b, b.killed), (sides_b, sides_a, a.killed)):
-        if (part and whole and whole_total is not None and not {"", "*"} & (set(part) | set(whole))
+    for part, whole, whole_event in ((sides_a, sides_b, b), (sides_b, sides_a, a)):
+        if (part and whole and whole_event.killed is not None and not {"", "*"} & (set(part) | set(whole))
                 and set(part) < set(whole) and all(part[k] <= whole[k] for k in part)):
-            return whole_total
-    return low
+            return whole_event.killed, whole_event.killed_bound
+    return lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)
 
 
 def _merged_sides(a: Event, b: Event) -> tuple[tuple[str, int], ...]:
@@ -158,6 +158,7 @@ def merge(a: Event, b: Event) -> Event:
     # a telling with no weapon and no attacker of its own ("the attacks", "strikes") says nothing new of
     # how it was done
     retype = _family(a) == "violent" and (bool(b.weapons) or (bool(b.actors) and not b.refers_back))
+    killed, killed_bound = _merged_toll(a, b)
     return replace(
         a,
         sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type) if retype else a.sub_event_type,
@@ -166,8 +167,7 @@ def merge(a: Event, b: Event) -> Event:
         date=a.date if _more_precise(a, b) else b.date,
         date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
         date_from_lead=a.date_from_lead if _more_precise(a, b) else b.date_from_lead,
-        killed=_merged_toll(a, b), killed_sides=_merged_sides(a, b),
-        killed_bound=lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)[1],
+        killed=killed, killed_bound=killed_bound, killed_sides=_merged_sides(a, b),
         injured=_min(a.injured, b.injured),
         killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
         weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),
