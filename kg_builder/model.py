@@ -40,6 +40,11 @@ ACLED_TYPES: dict[str, tuple[str, ...]] = {
 #: sub-event type -> event type
 EVENT_TYPE_OF: dict[str, str] = {sub: typ for typ, subs in ACLED_TYPES.items() for sub in subs}
 
+#: Taking territory: by force, by a non-state actor or by the state (ACLED: who took it decides which),
+#: or without fighting.
+TERRITORY_BY_FORCE: tuple[str, ...] = ("Non-state actor overtakes territory", "Government regains territory")
+TERRITORY_TYPES: tuple[str, ...] = TERRITORY_BY_FORCE + ("Non-violent transfer of territory",)
+
 #: When two tellings of one incident disagree on the sub-event type, the one earlier here wins
 #: (ACLED precedence: an air strike over shelling, shelling over a generic armed clash).
 SUB_EVENT_PRECEDENCE: tuple[str, ...] = (

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, Claim, Control, Event, Extraction, lowest_toll
+from kg_builder.model import (EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE, TERRITORY_TYPES, Claim,
+                              Control, Event, Extraction, lowest_toll)
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 # places too large to say two tellings are of one incident
@@ -95,7 +96,7 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
 
 def _kind(sub_event_type: str) -> str:
     """The sub-event type, with taking territory one kind: who took it decides which (ACLED)."""
-    return "territory" if sub_event_type in TERRITORY_BY_FORCE + ("Non-violent transfer of territory",) else sub_event_type
+    return "territory" if sub_event_type in TERRITORY_TYPES else sub_event_type
 
 
 def _retells_lead(lead: Event, ev: Event, members: dict[str, tuple[str, ...]] | None = None) -> bool:
@@ -176,9 +177,6 @@ def merge(a: Event, b: Event) -> Event:
         evidence=union(a.evidence, b.evidence),
         refers_back=False,
     )
-
-
-TERRITORY_BY_FORCE = ("Non-state actor overtakes territory", "Government regains territory")
 
 
 def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:

@@ -30,7 +30,7 @@ from functools import cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, lowest_toll
+from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE, TERRITORY_TYPES, lowest_toll
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
@@ -83,8 +83,6 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 GROUND_FIRE = {"artillery", "mortar"}
-TERRITORY_TYPES = {"Non-state actor overtakes territory", "Government regains territory",
-                   "Non-violent transfer of territory"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
 
@@ -671,7 +669,7 @@ class _Sentence:
         trigs = self._once("triggers", self.triggers)
         self.violent_elsewhere = any(
             EVENT_TYPE_OF[t.trigger.sub_event_type] in VIOLENT and not t.trigger.light
-            and t.trigger.sub_event_type not in ("Non-state actor overtakes territory", "Government regains territory")
+            and t.trigger.sub_event_type not in TERRITORY_BY_FORCE
             for _, _, t in trigs)
         used = set()
         out = []
@@ -1231,7 +1229,7 @@ class _Sentence:
             # "strikes" by a foreign army with no artillery or mortar named and no launcher said
             # (Grad, surface-to-surface, cruise): air strikes -- their "صواريخ" are air-launched
             sub = "Air/drone strike"
-        if sub in ("Non-state actor overtakes territory", "Government regains territory"):
+        if sub in TERRITORY_BY_FORCE:
             if not (weapons or self.violent_elsewhere or trig.by_force):
                 # taking a place with no fighting said (ACLED): a non-violent transfer
                 sub = "Non-violent transfer of territory"
