@@ -58,9 +58,6 @@ CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", 
 # "أعلنت قسد أنها طردت قوات النظام": the pronoun is the subject (the name before it); the name after
 # the verb is its object
 SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
-# verbs whose subject, when a capital, is its government ("نفت دمشق"، "رحبت أنقرة")
-SPEAKING_VERBS = {"نفت", "نفى", "ادانت", "دانت", "رحبت", "حذرت", "طالبت", "اعلنت", "اكدت", "قالت", "اتهمت",
-                  "نسبت", "حملت", "هددت", "ردت", "اعتبرت"}
 DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
@@ -256,7 +253,7 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
             prev.killed = total
         else:
             prev.killed, prev.killed_bound = lowest_toll(prev.killed, prev.killed_bound, killed,
-                                                         ctx._killed_bound[(ctx.s, ctx.e)])
+                                                         ctx.killed_bound(ctx.s, ctx.e))
         prev.injured = _min(prev.injured, injured)
         accused = ctx.accused(ctx.e)
         if accused is not None:
@@ -622,6 +619,12 @@ class _Sentence:
             self.casualties(start, end)
         return self._killed_sides[(start, end)]
 
+    def killed_bound(self, start: int, end: int) -> bool:
+        """Is the killed figure of tokens [start, end) only a bound ("أكثر من 20")?"""
+        if (start, end) not in self._killed_bound:
+            self.casualties(start, end)
+        return self._killed_bound[(start, end)]
+
     def side_after(self, j: int) -> str:
         """Whose dead a number counts: the actor named right after it ("8 من مسلحي التنظيم"، "21 عنصرا
         على الأقل من قوات النظام"), within the clause and before another number."""
@@ -810,7 +813,7 @@ class _Sentence:
         sub = self.sub_event_type(trig, weapons, actors, targets, ground_fire)
         killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
         killed_sides = self.killed_sides(self.s, self.e)
-        killed_bound = self._killed_bound[(self.s, self.e)]
+        killed_bound = self.killed_bound(self.s, self.e)
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
         ev = EventCandidate(
@@ -862,8 +865,7 @@ class _Sentence:
             k -= 1
         if k < self.s:
             return False
-        return bool(self.cue_at("report", k) or self.cue_at("accuse", k)) or any(
-            v in SPEAKING_VERBS for v in self.variants[k])
+        return any(self.cue_at(group, k) for group in ("report", "accuse", "statement"))
 
     def controls(self) -> list[ControlCandidate]:
         """Who holds which place: "تحت سيطرة X" after a place; "الحقل الذي تسيطر عليه X"; "تسيطر X على Y"."""
