@@ -155,3 +155,9 @@ def test_government_strikes_and_us_soldiers_are_named(extractor):
     assert "actor/us-forces" in f.targets and f.injured == 2
     from kg_builder.nlp import build_pipeline
     assert all(m.text != "us" for m in build_pipeline("en")("Militants attacked us near the camp.")._.entities)
+
+
+def test_a_possessive_that_lost_its_apostrophe_still_names(extractor):
+    x = run(extractor, "At least 10 civilians were killed in the coalitions strikes west of Syrias Raqqa.")
+    [e] = x.events
+    assert e.actors == ("actor/international-coalition",)

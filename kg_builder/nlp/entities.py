@@ -49,6 +49,12 @@ def gazetteer_names(gazetteer_dir: str | None) -> PhraseTable:
             words = tuple(match_key(label).split())
             if words and not (len(words) == 1 and len(words[0]) < 2):
                 table.add(words, (entry.kind, entry.type, entry.key))
+        for label in filter(None, {entry.label_en, *entry.alt_labels_en}):
+            # scraped English loses the apostrophe of a possessive: "the coalitions strikes", "Syrias
+            # Raqqa", "Daeshs capital" -- the name with a bare "s" is the name
+            words = tuple(match_key(label).split())
+            if words and words[-1].isalpha() and len(words[-1]) >= 3 and not words[-1].endswith("s"):
+                table.add(words[:-1] + (words[-1] + "s",), (entry.kind, entry.type, entry.key))
     return table
 
 
