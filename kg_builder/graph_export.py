@@ -289,18 +289,14 @@ def _matching_events(store: KGStore, filters: GraphFilter) -> set[str]:
     bindings: dict = {}
     if filters.since or filters.until:
         patterns.append(_DATE_PATTERN)
-    if filters.since:
-        patterns.append(_SINCE_PATTERN)
-        bindings["since"] = Literal(filters.since)
-    if filters.until:
-        patterns.append(_UNTIL_PATTERN)
-        bindings["until"] = Literal(filters.until)
-    if filters.place:
-        patterns.append(_PLACE_PATTERN)
-        bindings["place"] = NamedNode(filters.place)
-    if filters.actor:
-        patterns.append(_ACTOR_PATTERN)
-        bindings["actor"] = NamedNode(filters.actor)
+    # each filter given adds its pattern, and its value bound as a term (never pasted into the query)
+    for name, value, pattern, term in (("since", filters.since, _SINCE_PATTERN, Literal),
+                                       ("until", filters.until, _UNTIL_PATTERN, Literal),
+                                       ("place", filters.place, _PLACE_PATTERN, NamedNode),
+                                       ("actor", filters.actor, _ACTOR_PATTERN, NamedNode)):
+        if value:
+            patterns.append(pattern)
+            bindings[name] = term(value)
     if filters.event_type:
         # IRIs from the closed ACLED list (event_classes validated the name), written by pyoxigraph.
         classes = " ".join(str(NamedNode(KGB + name)) for name in sorted(event_classes(filters.event_type)))
