@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from kg_builder.gazetteer import load_gazetteer
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import make_entity_mention, token_forms
-from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon
+from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon, word_set
 from kg_builder.nlp.mentions import EntityMention
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.resources import nlp_data_dir
@@ -70,14 +70,6 @@ def acronym_keys(gazetteer_dir: str | None) -> frozenset[str]:
             if len(words) == 1:
                 (caps if label.isupper() else other).add(match_key(label))
     return frozenset(caps - other)
-
-
-@cache
-def _word_set(filename: str) -> frozenset[str]:
-    path = nlp_data_dir() / filename
-    if not path.exists():
-        return frozenset()
-    return frozenset(match_key(r[0]) for r in _rows(path))
 
 
 @cache
@@ -126,7 +118,7 @@ class EntityFinder:
         self.acronyms = acronym_keys(gazetteer_dir)
         self.gazetteer = load_gazetteer(Path(gazetteer_dir) if gazetteer_dir else None)
         self.lexicon = load_lexicon(lang)
-        self.stopwords = _word_set(f"stopwords_{lang}.txt")
+        self.stopwords = word_set(f"stopwords_{lang}.txt")
         self.coref = _coref_table(lang)
         self.nisba = _nisba_table(lang)
         self.affiliation = _affiliation_words(lang)

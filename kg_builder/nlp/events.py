@@ -25,18 +25,15 @@ other side's dead, a toll. Merging the tellings of one incident is :mod:`kg_buil
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE, TERRITORY_TYPES, lowest_toll
-from kg_builder.normalise import match_key
 from kg_builder.nlp.components import token_forms
-from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, _rows, load_lexicon
+from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, load_lexicon, word_set
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.nlp.mentions import ControlCandidate, EntityMention, EventCandidate
-from kg_builder.resources import nlp_data_dir
 
 CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
 # prepositions that make the next name an object, not a subject (a particle like إن does not)
@@ -84,17 +81,13 @@ GROUND_FIRE = {"artillery", "mortar"}
 ACTED_ON_PEOPLE = {"Arrests"}
 
 
-@cache
-def _stopwords(lang: str) -> frozenset[str]:
-    path = nlp_data_dir() / f"stopwords_{lang}.txt"
-    return frozenset(match_key(r[0]) for r in _rows(path)) if path.exists() else frozenset()
-
-
 class EventFinder:
     def __init__(self, lang: str):
         self.lang = lang
         self.lex: Lexicon = load_lexicon(lang)
-        self.stop = _stopwords(lang)
+        self.stop = word_set(f"stopwords_{lang}.txt")
+        # words for people that name no side of a toll ("5 أشخاص"), compared by stem
+        self.generic_victims = frozenset(_stem(w) for w in word_set(f"generic_victims_{lang}.txt"))
 
     # ------------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -157,12 +150,6 @@ def _stem(word: str) -> str:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             word = word[: -len(ending)]
     return word
-
-
-@cache
-def _generic_victims() -> frozenset[str]:
-    path = nlp_data_dir() / "generic_victims_ar.txt"
-    return frozenset(_stem(match_key(r[0])) for r in _rows(path)) if path.exists() else frozenset()
 
 
 def _lead_date(doc: Doc):
@@ -637,7 +624,7 @@ class _Sentence:
         # no name: the noun counted says the side ("18 جهاديا"، "14 مدنيا"), unless it is any person
         if self.lang == "ar" and j < self.e and self.doc[j].is_alpha:
             stem = _stem(self.norms[j])
-            if stem and stem not in _generic_victims() and not self.f.lex.casualties.match(self.variants, self.norms, j):
+            if stem and stem not in self.f.generic_victims and not self.f.lex.casualties.match(self.variants, self.norms, j):
                 return "~" + stem
         return ""
 

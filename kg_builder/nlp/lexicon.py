@@ -30,6 +30,15 @@ _EN_VERB_SUFFIXES = ("", "s", "ed", "d", "ing", "es")
 _EN_NOUN_SUFFIXES = ("", "s", "es")
 
 
+@cache
+def word_set(filename: str) -> frozenset[str]:
+    """The normalised words of a one-word-a-line data file (``stopwords_ar.txt``...); empty if absent."""
+    path = nlp_data_dir() / filename
+    if not path.exists():
+        return frozenset()
+    return frozenset(match_key(r[0]) for r in _rows(path))
+
+
 def _rows(path: Path) -> list[list[str]]:
     rows = []
     with path.open(encoding="utf-8") as f:
