@@ -86,6 +86,8 @@ def _affiliation_words(lang: str) -> dict[str, frozenset[str]]:
 # what may follow an affiliation word to name the patron: a pronoun, or a preposition and a name
 PATRON_PRONOUNS = {"له", "لها", "لهم", "لهما", "معه", "معها", "معهم", "منه", "منها", "منهم"}
 PATRON_PREPOSITIONS = {"من", "مع", "قبل"}
+# a coref row whose classes are this word points back to the last name opened by the same noun
+SAME_HEAD = "same-head"
 
 
 @cache
@@ -120,6 +122,7 @@ class EntityFinder:
         self.lexicon = load_lexicon(lang)
         self.stopwords = word_set(f"stopwords_{lang}.txt")
         self.coref = _coref_table(lang)
+        self._heads: dict[str | None, frozenset[str]] = {}
         self.nisba = _nisba_table(lang)
         self.affiliation = _affiliation_words(lang)
 
@@ -358,23 +361,44 @@ class EntityFinder:
             if form is None:
                 continue
             kind, types = self.coref[form]
-            antecedent = None
-            for m in reversed(mentions):
-                if m.start >= i or m.kind != kind or m.origin == "affiliation":
-                    continue    # "the group" is never "the fighters loyal to X" (a description, not a group)
-                if m.type in types:
-                    antecedent = (m.type, m.key, m.name)
-                    break
-                # a site named inside a larger one evokes it: "قاعدة حقل العمر" makes "الحقل" the field
-                parent = self._parent(m.key)
-                if parent is not None and parent.type in types:
-                    antecedent = (parent.type, parent.key, match_key(parent.label_ar or parent.label_en or ""))
-                    break
+            # "the group" is never "the fighters loyal to X" (a description, not a group)
+            earlier = [m for m in reversed(mentions) if m.start < i and m.kind == kind and m.origin != "affiliation"]
+            if types == (SAME_HEAD,):
+                antecedent = self._same_head(form[len("ال"):], earlier, variants)
+            else:
+                antecedent = self._of_class(types, earlier)
             if antecedent is None:
                 continue
             type_, key, name = antecedent
             out.append(make_entity_mention(doc, i, i + 1, kind, type_, key, "coref", name))
         return out
+
+    def _of_class(self, types: tuple[str, ...], earlier: list[EntityMention]) -> tuple[str, str | None, str] | None:
+        """(type, key, name) of the last entity named of one of ``types`` ("الحقل": the last field)."""
+        for m in earlier:
+            if m.type in types:
+                return m.type, m.key, m.name
+            # a site named inside a larger one evokes it: "قاعدة حقل العمر" makes "الحقل" the field
+            parent = self._parent(m.key)
+            if parent is not None and parent.type in types:
+                return parent.type, parent.key, match_key(parent.label_ar or parent.label_en or "")
+        return None
+
+    def _same_head(self, head: str, earlier: list[EntityMention], variants) -> tuple[str, str | None, str] | None:
+        """(type, key, name) of what "القوات" repeats: the last name the same noun opened ("قوات
+        سوريا الديمقراطية"), else the last actor that goes by such a name ("التنظيم" after "داعش",
+        known as "تنظيم داعش")."""
+        m = next((m for m in earlier if m.end - m.start > 1 and head in variants[m.start]), None)
+        m = m or next((m for m in earlier if head in self._label_heads(m.key)), None)
+        return (m.type, m.key, m.name) if m is not None else None
+
+    def _label_heads(self, key: str | None) -> frozenset[str]:
+        """The first words of an entry's names in the pipeline's language ("تنظيم" for ISIS)."""
+        if key not in self._heads:
+            entry = self.gazetteer.get(key) if key else None
+            labels = entry.labels(self.lang) if entry is not None else ()
+            self._heads[key] = frozenset(match_key(label).split()[0] for label in labels if match_key(label))
+        return self._heads[key]
 
     def _parent(self, key: str | None):
         entry = self.gazetteer.get(key) if key else None
