@@ -157,8 +157,10 @@ def merge(a: Event, b: Event) -> Event:
             claimant=c.claimant, killed=_min(old.killed, c.killed), injured=_min(old.injured, c.injured),
             evidence=union(old.evidence, c.evidence))
     # a telling with no weapon and no attacker of its own ("the attacks", "strikes") says nothing new of
-    # how it was done
+    # how it was done; the shelling that went with a battle, summed up afterwards ("the air and
+    # artillery bombardment"), leaves it a battle (ACLED codes a clash with remote fire as the clash)
     retype = _family(a) == "violent" and (bool(b.weapons) or (bool(b.actors) and not b.refers_back))
+    retype = retype and not (b.refers_back and a.event_type == "Battles")
     killed, killed_bound = _merged_toll(a, b)
     return replace(
         a,
@@ -188,6 +190,18 @@ def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:
     return replace(event, sub_event_type=TERRITORY_BY_FORCE[1] if state else TERRITORY_BY_FORCE[0])
 
 
+def _last_told(merged: list[Event]) -> int | None:
+    """The index of the incident "the strikes" points back to: the last one told, passing over an
+    act told only as what a response answered ("ضربت ... ردا على إطلاق صواريخ": the strikes are the
+    response's)."""
+    for k in range(len(merged) - 1, -1, -1):
+        answered = any(q.responds_to == "?next" and set(q.evidence) & set(merged[k].evidence)
+                       for q in merged[:k])
+        if not answered:
+            return k
+    return None
+
+
 def resolve(extraction: Extraction) -> Extraction:
     """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
     entity_types = {e.key: e.type for e in extraction.entities}
@@ -195,8 +209,9 @@ def resolve(extraction: Extraction) -> Extraction:
     merged: list[Event] = []
     lead_retold = False
     for ev in extraction.events:
-        if ev.refers_back and merged and _family(merged[-1]) == _family(ev) and not ev.background:
-            merged[-1] = merge(merged[-1], ev)
+        told = _last_told(merged)
+        if ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background:
+            merged[told] = merge(merged[told], ev)
             continue
         for k, prev in enumerate(merged):
             if same_incident(prev, ev, entity_types, members):

@@ -502,3 +502,51 @@ def test_a_campaign_launched_to_expel_a_group_targets_it(extractor):
                        "عسكرية لطرد تنظيم داعش من ريف دير الزور.")
     [e] = x.events
     assert e.actors == ("actor/sdf",) and "actor/isis" in e.targets
+
+
+def test_the_forces_and_the_group_point_back_to_the_name_their_noun_opened(nlp):
+    doc = nlp("هاجمت قوات سوريا الديمقراطية مواقع لتنظيم داعش قرب الميادين بدعم من طيران التحالف.\n"
+              "وتقدمت القوات نحو البلدة بينما انسحب التنظيم منها.")
+    corefs = {m.text: m.key for m in doc._.entities if m.origin == "coref"}
+    assert corefs.get("القوات") == "actor/sdf"
+    assert corefs.get("التنظيم") == "actor/isis"
+
+
+def test_a_launching_verb_lends_its_subject_to_the_operation_it_launched(extractor):
+    x = run(extractor, "وأطلقت قوات سوريا الديمقراطية، في الرابع من الشهر الماضي، عملية عسكرية تهدف لاجتثاث "
+                       "مسلحي داعش من بلدة الشعفة.")
+    [e] = x.events
+    assert e.actors == ("actor/sdf",)
+    # "أصابه" is a hit, not a launch: it lends no subject to the attack after it
+    x = run(extractor, "أعلن التحالف الدولي إصابة ثلاثة من جنوده في هجوم على قاعدة التنف.")
+    [f] = x.events
+    assert "actor/international-coalition" not in f.actors
+
+
+def test_a_group_that_is_active_somewhere_commits_no_act(extractor):
+    assert not run(extractor, "وينشط التنظيم في البادية على شكل خلايا تعمد إلى تنفيذ التفجيرات والاغتيالات.").events
+
+
+def test_a_toll_told_far_from_its_incident_names_its_town(extractor):
+    x = run(extractor, "شنت قوات سوريا الديمقراطية هجوما على مسلحي داعش في بلدة الشعفة يوم الاثنين.\n"
+                       "وقال التحالف إنه يدعم هذه القوات.\n"
+                       "ويقدر أن التنظيم لا يزال يملك آلاف المقاتلين.\n"
+                       "وأضاف أن الطقس السيء يعيق التقدم.\n"
+                       "وقال قائد ميداني إن 12 مسلحا على الأقل قتلوا في اليوم الأول لمعركة الشعفة.")
+    [e] = x.events
+    assert e.killed == 12
+
+
+def test_shelling_summed_up_after_a_battle_leaves_it_a_battle(extractor):
+    x = run(extractor, "شنت قوات سوريا الديمقراطية هجوما بريا على مسلحي داعش في بلدة الشعفة يوم الاثنين.\n"
+                       "ووصف المرصد القصف الجوي والمدفعي على مواقع التنظيم بأنه الأعنف منذ أشهر.")
+    [e] = x.events
+    assert e.sub_event_type == "Armed clash"
+
+
+def test_the_strikes_point_back_to_the_response_not_to_what_it_answered(extractor):
+    x = run(extractor, "قصفت إسرائيل مواقع في ريف القنيطرة، ردا على إطلاق قذائف من سوريا على الجولان، ليل الأحد.\n"
+                       "وقال المرصد إن الضربات أسفرت عن مقتل 7 عناصر من قوات النظام.")
+    strike = next(e for e in x.events if "actor/israeli-forces" in e.actors)
+    assert strike.killed == 7
+    assert all(e.killed is None for e in x.events if e is not strike)

@@ -326,6 +326,8 @@ class _Scanner:
         if found is None:
             return None
         length, (unit, offset) = found
+        if unit == "none":
+            return None
         end = j + length
         if unit == "day" and offset == 0 and self.t(end) in self.lex.weekdays and self.joined(end - 1):
             end += 1  # "اليوم الاحد"

@@ -58,6 +58,8 @@ SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها"
 DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+# places too large to tie a sentence to one incident
+BROAD_PLACES = {"Country", "Governorate", "Region", "River"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
 POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
                      "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
@@ -113,6 +115,12 @@ class EventFinder:
                 ev.claimants = list(claimants)
             if events and s_index - events[-1].sentence_index <= 2:
                 found = _add_to_last_incident(ctx, events, found)
+            elif events and not found:
+                # a toll told far from its incident names the town or site it happened at ("قتل 15
+                # مسلحا خلال اليوم الأول لعملية هجين"): it is that incident's
+                told = ctx.incident_at_named_place(events)
+                if told is not None:
+                    _add_toll(ctx, told)
             events.extend(found)
         # an incident told without a date of its own is, in news, the story's incident: it takes the
         # date of the lead (the first day named in the first paragraph) -- background never does, nor
@@ -234,18 +242,23 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
                 prev.killed = ev.killed = total     # the merge of the two tellings then keeps the sum
         return found
     if not found:
-        killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
-        total = _add_sides(prev, ctx.killed_sides(ctx.s, ctx.e))
-        if total is not None:
-            prev.killed = total
-        else:
-            prev.killed, prev.killed_bound = lowest_toll(prev.killed, prev.killed_bound, killed,
-                                                         ctx.killed_bound(ctx.s, ctx.e))
-        prev.injured = _min(prev.injured, injured)
+        _add_toll(ctx, prev)
         accused = ctx.accused(ctx.e)
         if accused is not None:
             _attribute(prev, accused)
     return found
+
+
+def _add_toll(ctx: "_Sentence", prev: EventCandidate) -> None:
+    """Add the dead and wounded a sentence with no trigger of its own tells to the incident ``prev``."""
+    killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
+    total = _add_sides(prev, ctx.killed_sides(ctx.s, ctx.e))
+    if total is not None:
+        prev.killed = total
+    else:
+        prev.killed, prev.killed_bound = lowest_toll(prev.killed, prev.killed_bound, killed,
+                                                     ctx.killed_bound(ctx.s, ctx.e))
+    prev.injured = _min(prev.injured, injured)
 
 
 def _attribute(event: EventCandidate, who: EntityMention) -> None:
@@ -674,14 +687,16 @@ class _Sentence:
                 continue    # "العملية رد على إطلاق صواريخ": "a response to", the answered act follows
             if trig.light or trig.respond or trig.pos == "verb":
                 # a light verb reaches further (its subject, a date and a count may come first:
-                # "شنت طائرات حربية روسية، صباح الأربعاء، أكثر من 20 غارة"), never past a new clause
-                reach = LIGHT_VERB_REACH if trig.light else 6
+                # "شنت طائرات حربية روسية، صباح الأربعاء، أكثر من 20 غارة"), never past a new clause;
+                # so does a launching verb that names no weapon ("أطلقت قسد ... عملية عسكرية")
+                light = trig.light or trig.launches
+                reach = LIGHT_VERB_REACH if light else 6
                 nxt = next(((j, tr) for j, tr in enumerate(trigs) if j > k and tr[0] - t1 <= reach
                             and tr[2].trigger.pos == "noun" and not tr[2].trigger.light
                             and not any(self.clause_word(x) for x in range(t1, tr[0]))), None)
                 if nxt is not None:
                     j, (n0, n1, nmatch) = nxt
-                    if trig.light or trig.respond or self.norms[n0][:1] in ("ب", "ل"):
+                    if light or trig.respond or self.norms[n0][:1] in ("ب", "ل"):
                         used.add(j)
                         head_k = j
                 elif trig.light and not trig.respond:
@@ -1056,6 +1071,17 @@ class _Sentence:
                         return self.other_side(first, second)
                 return None
         return None
+
+    def incident_at_named_place(self, events: list[EventCandidate]) -> EventCandidate | None:
+        """The one incident told before at a town or site this sentence names, if only one was."""
+        here = {(m.key, m.name) for m in self.ents if m.kind == "place" and m.type not in BROAD_PLACES}
+        if not here:
+            return None
+        keys = {k for k, _ in here if k}
+        names = {n for _, n in here}
+        at = [ev for ev in events if not ev.background and not ev.alongside and any(
+            (m.key in keys) if m.key else (m.name in names) for m in ev.locations)]
+        return at[0] if len(at) == 1 else None
 
     def held_responsible(self) -> EntityMention | None:
         """Who the sentence says did it: "X المسؤولة عن ..."، "X يقف وراء ..." (the name before the

@@ -129,6 +129,7 @@ class Trigger:
     air_if_foreign: bool = False
     by_force: bool = False       # taking a place this way is fighting for it (طرد: expelled), never non-violent
     weak: bool = False           # with no weapon named its type is a guess (استهدف: targeted), another trigger's wins
+    launches: bool = False       # with an event noun after it, its light verb (أطلق عملية): launched that
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
                        light="light" in opts, undergo="undergo" in opts, respond="respond" in opts,
                        generic="generic" in opts, needs_weapon="needs_weapon" in opts,
                        air_if_foreign="air_if_foreign" in opts, by_force="by_force" in opts,
-                       weak="weak" in opts)
+                       weak="weak" in opts, launches="launches" in opts)
         words = _key_words(form)
         if len(words) == 1 and pos == "verb" and lang == "ar":
             for surface, imperfect in verb_forms(words[0]):
