@@ -16,7 +16,9 @@ from kg_builder.model import (EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 # places too large to say two tellings are of one incident
-BROAD_PLACES = {"Country", "Governorate", "Region", "River", None}
+BROAD_PLACES = {"Country", "Governorate", "Region", "Area", "River", None}
+# places that say little once a place inside or along them is named ("Syria", "east of the Euphrates")
+VAGUE_PLACES = {"Country", "Area", "River"}
 def _family(e: Event) -> str:
     t = EVENT_TYPE_OF[e.sub_event_type]
     return "violent" if t in VIOLENT else t
@@ -247,11 +249,12 @@ def resolve(extraction: Extraction) -> Extraction:
                 answered = next((p for p in reversed(earlier) if set(p.locations) & set(ev.locations)), None)
             responds_to = renamed[id(answered)] if answered is not None else None
         out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
-    # a country says little once a place inside it is named ("Syria" beside "al-Bukamal")
+    # a country, a broad area or a river says little once a place in it is named ("Syria" beside
+    # "al-Bukamal", "east of the Euphrates" beside "Hajin")
     types = {e.key: e.type for e in extraction.entities}
     out = [_territory_by_actor(e, types) for e in out]
-    out = [replace(e, locations=tuple(k for k in e.locations if types.get(k) != "Country"))
-           if any(types.get(k) != "Country" for k in e.locations) else e for e in out]
+    out = [replace(e, locations=tuple(k for k in e.locations if types.get(k) not in VAGUE_PLACES))
+           if any(types.get(k) not in VAGUE_PLACES for k in e.locations) else e for e in out]
     # one statement per holder and place, with all the sentences that say it
     controls: dict[tuple[str, str], Control] = {}
     for c in extraction.controls:

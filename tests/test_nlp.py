@@ -550,3 +550,11 @@ def test_the_strikes_point_back_to_the_response_not_to_what_it_answered(extracto
     strike = next(e for e in x.events if "actor/israeli-forces" in e.actors)
     assert strike.killed == 7
     assert all(e.killed is None for e in x.events if e is not strike)
+
+
+def test_a_broad_area_is_a_place_only_when_no_town_in_it_is_named(extractor):
+    x = run(extractor, "هاجم مسلحو داعش مواقع قوات سوريا الديمقراطية في بلدة الشعفة شرق الفرات.")
+    [e] = x.events
+    assert [x.entity(k).type for k in e.locations] == ["Settlement"]
+    [f] = run(extractor, "هاجم مسلحو داعش مواقع قوات سوريا الديمقراطية شرق الفرات.").events
+    assert f.locations == ("place/east-of-the-euphrates",)

@@ -31,6 +31,8 @@ PLACE_CLASSES = {
     "Country", "Governorate", "Settlement", "OilField", "GasField", "MilitaryBase", "River", "Region",
     "BorderCrossing", "Facility",
 }
+# narrower place classes, by the class they narrow
+NARROWER_PLACE_CLASSES = {"Area": "Region"}
 PLOVER = {
     "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST", "ACCUSE",
     "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
@@ -134,6 +136,8 @@ def test_actor_and_place_classes(tbox: rdflib.Graph):
         assert hierarchy[cls] == ("Actor",)
     for cls in PLACE_CLASSES:
         assert hierarchy[cls] == ("Place",)
+    for cls, broader in NARROWER_PLACE_CLASSES.items():
+        assert hierarchy[cls] == (broader,)
     for cls in ("Claim", "Evidence", "Mention", "ControlStatement", "Article", "Weapon"):
         assert (KGB_NS[cls], RDF.type, rdflib.OWL.Class) in tbox
 
@@ -169,7 +173,7 @@ def test_gazetteer_entries_are_well_formed(gaz: Gazetteer):
     for e in gaz:
         assert e.label_ar and e.label_en, e.key
         assert e.kind in ("actor", "place")
-        assert e.type in (ACTOR_CLASSES if e.kind == "actor" else PLACE_CLASSES), e.key
+        assert e.type in (ACTOR_CLASSES if e.kind == "actor" else PLACE_CLASSES | set(NARROWER_PLACE_CLASSES)), e.key
         slug = e.key.split("/", 1)[1]
         assert slug.isascii() and slug == slug.lower() and " " not in slug and "_" not in slug, e.key
         assert e.iri == KGR + e.key

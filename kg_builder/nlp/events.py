@@ -59,7 +59,7 @@ DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # places too large to tie a sentence to one incident
-BROAD_PLACES = {"Country", "Governorate", "Region", "River"}
+BROAD_PLACES = {"Country", "Governorate", "Region", "Area", "River"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
 POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
                      "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
