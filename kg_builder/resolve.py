@@ -83,7 +83,11 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     shared_actor = bool(actors_a & actors_b)
     # "civilians" are victims of many incidents: sharing them says nothing about being one incident
     shared_target = any(types.get(k) != "Civilians" for k in set(a.targets) & set(b.targets))
-    shared_place = bool(set(a.locations) & set(b.locations))
+    # a country or a governorate in common says little when each telling names its own town or site
+    specific_a = {k for k in a.locations if types.get(k) not in BROAD_PLACES}
+    specific_b = {k for k in b.locations if types.get(k) not in BROAD_PLACES}
+    shared_place = bool(set(a.locations) & set(b.locations)) and not (
+        specific_a and specific_b and not specific_a & specific_b)
     if shared_target:
         return True
     if shared_place and (shared_actor or not actors_a or not actors_b):
@@ -193,15 +197,14 @@ def _territory_by_actor(event: Event, types: dict[str, str]) -> Event:
 
 
 def _last_told(merged: list[Event]) -> int | None:
-    """The index of the incident "the strikes" points back to: the last one told, passing over an
-    act told only as what a response answered ("ضربت ... ردا على إطلاق صواريخ": the strikes are the
-    response's)."""
-    for k in range(len(merged) - 1, -1, -1):
-        answered = any(q.responds_to == "?next" and set(q.evidence) & set(merged[k].evidence)
-                       for q in merged[:k])
-        if not answered:
-            return k
-    return None
+    """The index of the incident "the strikes" points back to: the one told last in the text (an
+    incident told again later is told last), passing over an act told only as what a response answered
+    ("ضربت ... ردا على إطلاق صواريخ": the strikes are the response's)."""
+    def answered(k: int) -> bool:
+        return any(q.responds_to == "?next" and set(q.evidence) & set(merged[k].evidence) for q in merged[:k])
+
+    told = [k for k in range(len(merged)) if not answered(k)]
+    return max(told, key=lambda k: (max(s.start for s in merged[k].evidence), k), default=None)
 
 
 def resolve(extraction: Extraction) -> Extraction:

@@ -558,3 +558,35 @@ def test_a_broad_area_is_a_place_only_when_no_town_in_it_is_named(extractor):
     assert [x.entity(k).type for k in e.locations] == ["Settlement"]
     [f] = run(extractor, "هاجم مسلحو داعش مواقع قوات سوريا الديمقراطية شرق الفرات.").events
     assert f.locations == ("place/east-of-the-euphrates",)
+
+
+def test_people_counted_by_origin_without_a_number_are_victims(extractor):
+    x = run(extractor, "قصفت طائرات مجهولة مستودعا قرب البوكمال، ما أدى إلى مقتل مسلحين عراقيين وإيرانيين.")
+    [e] = x.events
+    assert {x.entity(k).type for k in e.targets} >= {"ForeignForces"}
+    assert len(e.targets) >= 2
+
+
+def test_who_reports_is_not_the_subject_of_the_clause_after_inna(extractor):
+    [e] = run(extractor, "وقال الجيش السوري، الأحد، إن صواريخ أصابت مواقع عسكرية قرب مطار الضمير.").events
+    assert "actor/syrian-government-forces" not in e.actors
+
+
+def test_the_country_of_a_source_is_no_place_of_the_event(extractor):
+    x = run(extractor, "أفادت وسائل إعلام سورية بقصف صاروخي على بلدة خان أرنبة.")
+    [e] = x.events
+    assert all(x.entity(k).type != "Country" for k in e.locations)
+
+
+def test_two_towns_of_one_governorate_are_two_incidents(extractor):
+    x = run(extractor, "قصفت قوات النظام بلدة كفرنبل في ريف إدلب.\n"
+                       "وفي سياق آخر، قصفت طائرات مجهولة بلدة سراقب في ريف إدلب.")
+    assert len(x.events) == 2
+
+
+def test_the_strikes_that_hit_something_tell_the_incident_told_last(extractor):
+    x = run(extractor, "قصفت قوات النظام بلدة كفرنبل صباح الأحد.\n"
+                       "وقال الجيش إن صواريخ مجهولة أصابت قاعدة عسكرية قرب مدينة حماة ليل السبت.\n"
+                       "وأكد المرصد أن الضربات استهدفت مستودعا للذخيرة وأسفرت عن مقتل 4 عناصر.")
+    assert len(x.events) == 2
+    assert [e.killed for e in x.events] == [None, 4]

@@ -56,6 +56,8 @@ CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", 
 # the verb is its object
 SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
 DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
+# "إن/أن" opening a reported clause: a name before it is not the subject of a verb after it
+COMPLEMENTIZERS = {"ان", "بان", "وان", "that"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # places too large to tie a sentence to one incident
@@ -191,7 +193,8 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     if other.date and (into.date is None or PRECISION_RANK.get(other.date.precision, 9)
                        < PRECISION_RANK.get(into.date.precision, 9)):
         into.date = other.date
-    into.anaphoric = into.anaphoric and other.anaphoric
+    # "الضربات استهدفت مخبأ" with no attacker named: the verb tells more of "the strikes" told before
+    into.anaphoric = (into.anaphoric or other.anaphoric) and not into.actors
     into.roleless = into.roleless and other.roleless
     into.confidence = max(into.confidence, other.confidence)
     # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
@@ -516,6 +519,12 @@ class _Sentence:
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
             if not any(i + n <= q.start <= i + n + 2 for q in quantities):
+                # people counted by no number, told by origin: "مقتل مسلحين إيرانيين وعراقيين"
+                at = i + n + 1
+                for m in self.nisbas:
+                    if m.start == at and m.kind == "actor":
+                        out.append(m)
+                        at = m.end
                 continue
             # the first count after the cue, and the counts that break it down in the same clause
             # ("مقتل 54 شخصا، بينهم 28 مدنيا بالإضافة إلى عناصر من مقاتلي التنظيم")
@@ -854,8 +863,13 @@ class _Sentence:
         one incident)."""
         start = self.clause_bounds(anchor)[0]
         end = max(self.next_trigger, t1)
-        return [m for m in self.ents if m.kind == "place" and m not in actors and start <= m.start < end
-                and not self.speaking_capital(m)]
+        return [m for m in self.places(actors) if start <= m.start < end]
+
+    def places(self, actors) -> list[EntityMention]:
+        """The sentence's places that may be where an event happened: not a capital that speaks
+        ("أكدت بغداد"), not the country of a source ("وسائل إعلام سورية")."""
+        return [m for m in self.ents if m.kind == "place" and m not in actors and not self.speaking_capital(m)
+                and not (m.type == "Country" and any(s.type == "Source" and s.end == m.start for s in self.all_ents))]
 
     def speaking_capital(self, m: EntityMention) -> bool:
         """"أكدت بغداد"، "اتهمت دمشق التحالف": a capital that speaks or accuses is its government,
@@ -942,9 +956,7 @@ class _Sentence:
             else:
                 groups.append(ev)
         if len(groups) == 1:
-            places = [m for m in self.ents if m.kind == "place" and m not in groups[0].actors
-                      and not self.speaking_capital(m)]
-            groups[0].locations = places
+            groups[0].locations = self.places(groups[0].actors)
         # "X did A ردا على B": A answers B, told later in the same sentence
         answered = [g for g in groups if self.answered(g.trigger_start)]
         for g in groups:
@@ -1011,6 +1023,9 @@ class _Sentence:
         # SVO: walk back from the verb over at most 12 tokens; a relative clause in between
         # ("الحقل الذي تسيطر عليه ميليشيا حزب الله؛ تعرض") sends us to the pronoun's antecedent
         start = max(self.s, verb_pos - 12)
+        # "قال الجيش السوري إن صواريخ أصابت": who speaks is not the subject of the clause reported after "إن"
+        opener = next((i for i in range(verb_pos - 1, start - 1, -1) if self.norms[i] in COMPLEMENTIZERS), None)
+        start = start if opener is None else opener + 1
         relative = next((i for i in range(verb_pos - 1, start - 1, -1) if self.is_relative(i)), None)
         limit = relative if relative is not None else verb_pos
         # an adjective of origin after a weapon is the subject's owner ("الصواريخ الإسرائيلية استهدفت")
