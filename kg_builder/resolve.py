@@ -42,6 +42,12 @@ def _dates_conflict(a: Event, b: Event) -> bool:
     return False
 
 
+def _swapped(a: Event, b: Event) -> bool:
+    """Is who attacks in one telling attacked in the other ("the shelling of the group" is not the
+    group's attack)?"""
+    return bool(set(a.actors) & set(b.targets) or set(b.actors) & set(a.targets))
+
+
 def _sides(actors: tuple[str, ...], members: dict[str, tuple[str, ...]] | None) -> set[str]:
     """The actors and the larger actors they fight as part of (the US and the coalition)."""
     out = set(actors)
@@ -71,7 +77,7 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     # in a battle both parties fight: who is told as attacker and who as target is arbitrary (ACLED)
     # -- but of two takings of a place, who took it tells them apart (taken, then taken back)
     battle = a.event_type == b.event_type == "Battles" and "Armed clash" in (a.sub_event_type, b.sub_event_type)
-    if not battle and ((set(a.actors) & set(b.targets)) or (set(b.actors) & set(a.targets))):
+    if not battle and _swapped(a, b):
         return False
     # a coalition member's strike told once by its name and once as the coalition's is one attacker
     actors_a = _sides(a.actors + (a.targets if battle else ()), members)
@@ -112,7 +118,7 @@ def _retells_lead(lead: Event, ev: Event, members: dict[str, tuple[str, ...]] | 
             and bool(_sides(lead.actors, members) & _sides(ev.actors, members))
             and not _dates_conflict(lead, ev) and not lead.background and not ev.background
             and (lead.responds_to is None) == (ev.responds_to is None)
-            and not set(lead.actors) & set(ev.targets) and not set(ev.actors) & set(lead.targets))
+            and not _swapped(lead, ev))
 
 
 def _more_specific(a: str, b: str) -> str:
@@ -215,7 +221,8 @@ def resolve(extraction: Extraction) -> Extraction:
     lead_retold = False
     for ev in extraction.events:
         told = _last_told(merged)
-        if ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background:
+        if (ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background
+                and not _swapped(merged[told], ev)):
             merged[told] = merge(merged[told], ev)
             continue
         for k, prev in enumerate(merged):

@@ -590,3 +590,23 @@ def test_the_strikes_that_hit_something_tell_the_incident_told_last(extractor):
                        "وأكد المرصد أن الضربات استهدفت مستودعا للذخيرة وأسفرت عن مقتل 4 عناصر.")
     assert len(x.events) == 2
     assert [e.killed for e in x.events] == [None, 4]
+
+
+def test_an_act_attributed_to_someone_is_theirs(extractor):
+    x = run(extractor, "قصفت إسرائيل مواقع قرب دمشق، ردا على إطلاق صواريخ ليلا على مواقعها في الجولان نسبته إلى إيران.")
+    answered = next(e for e in x.events if "actor/israeli-forces" not in e.actors)
+    assert x.entity(answered.actors[0]).type == "ForeignForces"
+
+
+def test_an_attack_on_an_armed_group_stays_a_battle_whatever_blasts_went_with_it(extractor):
+    [e] = run(extractor, "شن مسلحو داعش هجوما عنيفا على محاور التماس بينهم وبين قوات سوريا الديمقراطية قرب "
+                         "بلدة الشعفة، وسط تفجيرات ضخمة رافقت الهجوم.").events
+    assert e.sub_event_type == "Armed clash"
+    assert "actor/sdf" in e.targets
+
+
+def test_the_shelling_of_the_attacker_is_not_its_attack(extractor):
+    x = run(extractor, "شن مسلحو داعش هجوما على مواقع قوات سوريا الديمقراطية قرب بلدة الشعفة.\n"
+                       "ووصف المرصد القصف الجوي على مواقع التنظيم بأنه الأعنف منذ أشهر.")
+    attack = next(e for e in x.events if "actor/isis" in e.actors)
+    assert "actor/isis" not in attack.targets

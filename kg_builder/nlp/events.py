@@ -68,6 +68,8 @@ POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمع
                      "صفوف", "دوريه", "دوريات", "رتل", "ارتال", "قافله", "مخازن", "مخزن", "عسكريه",
                      "عسكري", "اهداف", "هدف", "منشات", "تابعه", "تابعين", "تابع", "عده", "مشتركه",
                      "قطعات", "وحدات", "ثابت", "يعتقد", "يرجح", "يشتبه", "انها", "انه",
+                     # "على محاور التماس بينهم وبين قسد": the front lines of the other side
+                     "محاور", "محور", "خطوط", "خط", "جبهات", "جبهه", "التماس", "بينهم", "بينها", "وبين",
                      "positions", "position", "bases", "targets",
                      "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
@@ -80,6 +82,7 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
     ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
+ARMED_TYPES = {"StateForces", "ForeignForces", "Militia", "ArmedGroup", "Rebels", "UnidentifiedArmedGroup"}
 GROUND_FIRE = {"artillery", "mortar"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
@@ -202,7 +205,11 @@ def _absorb(into: EventCandidate, other: EventCandidate) -> None:
     # بدعم من طيران التحالف") does not change what the first one did
     rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
     both_violent = EVENT_TYPE_OF[other.sub_event_type] in VIOLENT and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT
-    if (same_attacker or into.anaphoric) and both_violent and not other.weak_type and (
+    # an attack of one armed group on another is a battle, whatever shelling or blasts went with it
+    # ("هاجم التنظيم مواقع قسد ... وتفجيرات رافقت الهجوم"; ACLED codes the clash)
+    battle = (into.sub_event_type == "Armed clash" and into.actors and not other.actors
+              and any(t.kind == "actor" and t.type in ARMED_TYPES for t in into.targets))
+    if (same_attacker or into.anaphoric) and both_violent and not other.weak_type and not battle and (
             into.weak_type or rank.get(other.sub_event_type, 99) < rank.get(into.sub_event_type, 99)):
         # a guessed type ("استهدافات" with no weapon) gives way to one the text says ("اشتباكات")
         into.sub_event_type = other.sub_event_type
