@@ -69,9 +69,6 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
         return False
     same_day = (a.date_precision == b.date_precision == "day" and a.date == b.date
                 and not (a.date_from_lead or b.date_from_lead))
-    if (a.background or b.background) and not set(a.evidence) & set(b.evidence) and not same_day:
-        # a recap ("وكانت إسرائيل قد ...") is the story's incident again only when it names the same day
-        return False
     if (a.responds_to is None) != (b.responds_to is None):
         return False
     # in a battle both parties fight: who is told as attacker and who as target is arbitrary (ACLED)
@@ -82,6 +79,12 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
     # a coalition member's strike told once by its name and once as the coalition's is one attacker
     actors_a = _sides(a.actors + (a.targets if battle else ()), members)
     actors_b = _sides(b.actors + (b.targets if battle else ()), members)
+    # the same two parties fighting, one telling with no place of its own: one clash
+    if battle and len(actors_a & actors_b) > 1 and (not a.locations or not b.locations):
+        return True
+    if (a.background or b.background) and not set(a.evidence) & set(b.evidence) and not same_day:
+        # a recap ("وكانت إسرائيل قد ...") is the story's incident again only when it names the same day
+        return False
     types = entity_types or {}
     if actors_a and actors_b and not actors_a & actors_b:
         specific = {k for k in set(a.locations) & set(b.locations) if types.get(k) not in BROAD_PLACES}
@@ -96,12 +99,12 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
         specific_a and specific_b and not specific_a & specific_b)
     if shared_target:
         return True
+    if {a.event_type, b.event_type} == {"Battles", "Violence against civilians"}:
+        # fighting armed men and abducting or killing civilians are one incident only on one target
+        return False
     if shared_place and (shared_actor or not actors_a or not actors_b):
         return True
     if shared_actor and (not a.locations or not b.locations) and (not a.targets or not b.targets):
-        return True
-    # the same two parties fighting, one telling with no place of its own: one clash
-    if battle and actors_a == actors_b and len(actors_a) > 1 and (not a.locations or not b.locations):
         return True
     return False
 

@@ -610,3 +610,24 @@ def test_the_shelling_of_the_attacker_is_not_its_attack(extractor):
                        "ووصف المرصد القصف الجوي على مواقع التنظيم بأنه الأعنف منذ أشهر.")
     attack = next(e for e in x.events if "actor/isis" in e.actors)
     assert "actor/isis" not in attack.targets
+
+
+def test_losses_of_two_sides_told_in_two_sentences_add_up(extractor):
+    x = run(extractor, "ودارت مواجهات عنيفة بين التنظيم والمقاتلين الأكراد قرب بلدة الشعفة.\n"
+                       "وقال المرصد إن الأكراد تكبدوا خسائر بشرية إذ سقط 12 قتيلا منذ الأحد.\n"
+                       "أما التنظيم فقتل منه 20 مسلحا في المعارك.")
+    [e] = x.events
+    assert e.killed == 32
+
+
+def test_hostages_taken_from_a_camp_are_an_abduction(extractor):
+    x = run(extractor, "قال ناشطون إن مسلحي داعش هاجموا مخيما للنازحين وأخذوا منه خمسين عائلة رهائن.")
+    [e] = x.events
+    assert e.sub_event_type == "Abduction/forced disappearance"
+    assert any(x.entity(k).type == "Facility" for k in e.targets)
+
+
+def test_fighting_armed_men_and_abducting_civilians_are_two_incidents(extractor):
+    x = run(extractor, "اختطف تنظيم داعش عشرات المدنيين من قرية الباغوز.\n"
+                       "ودارت مواجهات بين التنظيم والمقاتلين الأكراد.")
+    assert {e.sub_event_type for e in x.events} == {"Abduction/forced disappearance", "Armed clash"}

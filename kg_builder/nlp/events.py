@@ -45,6 +45,8 @@ TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose
 # English words after which a trigger that can be a verb or a noun is the noun
 EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
                    "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
+# how many sentences after an incident one may still add to it (its toll, who did it)
+NEXT_SENTENCES = 2
 # how far after a light verb (شن، نفذ) its noun may stand
 LIGHT_VERB_REACH = 16
 # adverbs that may stand between a verb and its object
@@ -106,8 +108,13 @@ class EventFinder:
         events: list[EventCandidate] = []
         controls: list[ControlCandidate] = []
         last_claimants: list[EntityMention] = []
+        # the incident told last goes on in the next sentences that add to it (counted without the
+        # empty lines between paragraphs)
+        told_at, position = None, 0
         for s_index, sent in enumerate(doc.sents):
             s, e = sent.start, sent.end
+            if any(t.is_alpha for t in sent):
+                position += 1
             ctx = _Sentence(self, doc, variants, norms, s, e, ents.within(s, e), nisbas.within(s, e),
                             quantities.within(s, e), dates)
             claimants = ctx.claimants()
@@ -118,14 +125,18 @@ class EventFinder:
             controls.extend(ctx.controls())
             for ev in found:
                 ev.claimants = list(claimants)
-            if events and s_index - events[-1].sentence_index <= 2:
+            if events and position - told_at <= NEXT_SENTENCES:
                 found = _add_to_last_incident(ctx, events, found)
+                if not found and ctx.casualties(s, e)[0] is not None:
+                    told_at = position
             elif events and not found:
                 # a toll told far from its incident names the town or site it happened at ("قتل 15
                 # مسلحا خلال اليوم الأول لعملية هجين"): it is that incident's
                 told = ctx.incident_at_named_place(events)
                 if told is not None:
                     _add_toll(ctx, told)
+            if found:
+                told_at = position
             events.extend(found)
         # an incident told without a date of its own is, in news, the story's incident: it takes the
         # date of the lead (the first day named in the first paragraph) -- background never does, nor
@@ -262,9 +273,14 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
 def _add_toll(ctx: "_Sentence", prev: EventCandidate) -> None:
     """Add the dead and wounded a sentence with no trigger of its own tells to the incident ``prev``."""
     killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
-    total = _add_sides(prev, ctx.killed_sides(ctx.s, ctx.e))
+    sides = ctx.killed_sides(ctx.s, ctx.e)
+    total = _add_sides(prev, sides)
     if total is not None:
         prev.killed = total
+    elif prev.killed is None and killed is not None:
+        # the incident's first toll: whose dead it counts, so that another side's told next adds up
+        prev.killed, prev.killed_bound = killed, ctx.killed_bound(ctx.s, ctx.e)
+        prev.killed_sides = dict(sides)
     else:
         prev.killed, prev.killed_bound = lowest_toll(prev.killed, prev.killed_bound, killed,
                                                      ctx.killed_bound(ctx.s, ctx.e))
@@ -655,6 +671,12 @@ class _Sentence:
             stem = _stem(self.norms[j])
             if stem and stem not in self.f.generic_victims and not self.f.lex.casualties.match(self.variants, self.norms, j):
                 return "~" + stem
+        # nor that: who the sentence says suffered the losses ("الأكراد تكبدوا خسائر ... 37 قتيلا")
+        for k in range(self.s, j):
+            if self.cue_at("suffered", k):
+                sufferer = [m for m in self.ents if m.kind == "actor" and k - 3 <= m.start and m.end <= k]
+                if sufferer:
+                    return sufferer[-1].key or sufferer[-1].name
         return ""
 
     def in_date(self, q) -> bool:

@@ -268,6 +268,11 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
     heads = PhraseTable()
     for row in _rows(d / f"entity_heads_{lang}.tsv"):
         opts = _options(row[3] if len(row) > 3 else "")
-        heads.add(_key_words(row[0]), (row[1], row[2], int(opts.get("max", "2")), opts.get("keep_head", "yes") != "no"))
+        words = _key_words(row[0])
+        value = (row[1], row[2], int(opts.get("max", "2")), opts.get("keep_head", "yes") != "no")
+        heads.add(words, value)
+        if lang == "ar" and row[1] == "place" and len(words) == 1 and words[0][-1] not in "هيىا":
+            # the accusative of an indefinite place noun ("هاجم مخيما للنازحين")
+            heads.add((words[0] + "ا",), value)
     return Lexicon(lang=lang, triggers=triggers, cues=cues, casualties=casualties, weapons=weapons,
                    entity_heads=heads)
