@@ -631,3 +631,12 @@ def test_fighting_armed_men_and_abducting_civilians_are_two_incidents(extractor)
     x = run(extractor, "اختطف تنظيم داعش عشرات المدنيين من قرية الباغوز.\n"
                        "ودارت مواجهات بين التنظيم والمقاتلين الأكراد.")
     assert {e.sub_event_type for e in x.events} == {"Abduction/forced disappearance", "Armed clash"}
+
+
+def test_a_cell_plotting_attacks_commits_none_and_the_cell_is_the_one_raided(extractor):
+    x = run(extractor, "أعلنت قوات الأمن في مدينة منبج، الأحد، أنها كشفت خلية نائمة لتنظيم داعش كانت تدبر لسلسلة "
+                       "من الهجمات في المدينة.\n"
+                       "وقال متحدث باسم قوات الأمن إنها قتلت اثنين من أعضاء الخلية واعتقلت ثلاثة آخرين.")
+    [e] = x.events
+    assert e.sub_event_type == "Arrests"
+    assert [x.entity(k).label_ar for k in e.targets] == ["خلية نائمة"]
