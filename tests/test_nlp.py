@@ -640,3 +640,11 @@ def test_a_cell_plotting_attacks_commits_none_and_the_cell_is_the_one_raided(ext
     [e] = x.events
     assert e.sub_event_type == "Arrests"
     assert [x.entity(k).label_ar for k in e.targets] == ["خلية نائمة"]
+
+
+def test_a_monitor_documenting_fighters_counts_the_dead_not_the_strikes(extractor):
+    [e] = run(extractor, "اندلعت اشتباكات بين قوات النظام وقسد قرب بلدة الطابية، ووثق المرصد 6 مقاتلين على الأقل "
+                         "بالإضافة لإصابة 20 آخرين.").events
+    assert (e.killed, e.injured) == (6, 20)
+    [f] = run(extractor, "قصفت طائرات حربية بلدة كفرنبل، ووثق المرصد 15 غارة على البلدة.").events
+    assert f.killed is None

@@ -586,10 +586,15 @@ class _Sentence:
                 continue
             n, group = hit
             if group == "killed_implied":
-                q = next((q for q in quantities if q.start == i + n), None)
-                # the figure counts the dead only when no cue of its own follows it ("أوقعت 9 جرحى")
+                # the figure right after the verb, or after the source that counted ("وثق المرصد 6 مقاتلين")
+                at = next((m.end for m in self.all_ents if m.start == i + n and m.type == "Source"), i + n)
+                q = next((q for q in quantities if q.start == at), None)
+                # the figure counts the dead only when no cue of its own follows it ("أوقعت 9 جرحى"),
+                # and it counts people, not strikes or shells ("وثق المرصد 15 غارة")
                 if q is None or q.end >= end or any(self.f.lex.casualties.match(self.variants, self.norms, k)
-                                                    for k in range(q.end, min(end, q.end + 2))):
+                                                    for k in range(q.end, min(end, q.end + 2))) \
+                        or self.f.lex.triggers.match_all(self.variants, self.norms, q.end)[1] \
+                        or self.weapon_at(q.end, any_phrase=True):
                     i += n
                     continue
                 group = "killed"
