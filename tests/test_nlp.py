@@ -648,3 +648,15 @@ def test_a_monitor_documenting_fighters_counts_the_dead_not_the_strikes(extracto
     assert (e.killed, e.injured) == (6, 20)
     [f] = run(extractor, "قصفت طائرات حربية بلدة كفرنبل، ووثق المرصد 15 غارة على البلدة.").events
     assert f.killed is None
+
+
+def test_the_missiles_told_again_are_the_strike_told_before(extractor):
+    x = run(extractor, "شنت إسرائيل فجر الخميس غارات جوية على مواقع إيرانية في سوريا.\n"
+                       "وقال مصدر عسكري إن بعض الصواريخ استهدفت مواقع في ريف دمشق قرب بلدة الكسوة.")
+    [e] = x.events
+    assert e.actors == ("actor/israeli-forces",)
+    assert len(e.locations) >= 2
+    # missiles with no article are not the ones told before: another incident
+    y = run(extractor, "شنت إسرائيل فجر الخميس غارات جوية على مواقع إيرانية في سوريا.\n"
+                       "وفي سياق منفصل، قال مصدر محلي إن صواريخ مجهولة استهدفت مواقع في بلدة الكسوة.")
+    assert len(y.events) == 2

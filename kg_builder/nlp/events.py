@@ -861,6 +861,9 @@ class _Sentence:
         killed_bound = self.killed_bound(self.s, self.e)
         date = self.nearest_date(t0)
         definite = self.norms[t0].startswith("ال") or any(v.startswith("ال") for v in self.variants[t0][1:2])
+        if trig.pos == "verb" and not actors:
+            # "(بعض) الصواريخ استهدفت مواقع": the missiles told before, so the incident told before
+            definite = self.definite_weapon_before(t0)
         ev = EventCandidate(
             sub_event_type=sub, trigger_start=t0, trigger_end=t1,
             sentence_start_char=self.doc[self.s].idx,
@@ -870,7 +873,7 @@ class _Sentence:
             killed_sides=dict(killed_sides), killed_bound=killed_bound,
             date=date,
             responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
-            anaphoric=definite and trig.pos == "noun" and not actors,
+            anaphoric=definite and not actors,
             weak_type=trig.weak and not weapons,
             background=self.has_cue("background"),
         )
@@ -898,6 +901,14 @@ class _Sentence:
         start = self.clause_bounds(anchor)[0]
         end = max(self.next_trigger, t1)
         return [m for m in self.places(actors) if start <= m.start < end]
+
+    def definite_weapon_before(self, verb_pos: int) -> bool:
+        """Is the subject right before the verb a definite weapon ("الصواريخ استهدفت"، "بعض الصواريخ")?"""
+        for k in range(max(self.s, verb_pos - 3), verb_pos):
+            hit = self.weapon_at(k, any_phrase=True)
+            if hit and k + hit[0] == verb_pos:
+                return self.norms[k].startswith("ال")
+        return False
 
     def places(self, actors) -> list[EntityMention]:
         """The sentence's places that may be where an event happened: not a capital that speaks
