@@ -223,7 +223,7 @@ def resolve(extraction: Extraction) -> Extraction:
     merged: list[Event] = []
     lead_retold = False
     for ev in extraction.events:
-        told = _last_told(merged)
+        told = _last_told(merged) if ev.refers_back else None
         if (ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background
                 and not _swapped(merged[told], ev)):
             merged[told] = merge(merged[told], ev)

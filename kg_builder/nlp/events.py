@@ -677,12 +677,18 @@ class _Sentence:
             if stem and stem not in self.f.generic_victims and not self.f.lex.casualties.match(self.variants, self.norms, j):
                 return "~" + stem
         # nor that: who the sentence says suffered the losses ("الأكراد تكبدوا خسائر ... 37 قتيلا")
-        for k in range(self.s, j):
+        sufferer = next((m for k, m in self._once("sufferers", self._sufferers) if k < j), None)
+        return (sufferer.key or sufferer.name) if sufferer is not None else ""
+
+    def _sufferers(self) -> list[tuple[int, EntityMention]]:
+        """(position of "تكبد", the actor right before it) in the sentence."""
+        out = []
+        for k in range(self.s, self.e):
             if self.cue_at("suffered", k):
-                sufferer = [m for m in self.ents if m.kind == "actor" and k - 3 <= m.start and m.end <= k]
-                if sufferer:
-                    return sufferer[-1].key or sufferer[-1].name
-        return ""
+                before = [m for m in self.ents if m.kind == "actor" and k - 3 <= m.start and m.end <= k]
+                if before:
+                    out.append((k, before[-1]))
+        return out
 
     def in_date(self, q) -> bool:
         return any(d.start <= q.start < d.end for d in self.dates)
@@ -900,7 +906,7 @@ class _Sentence:
         one incident)."""
         start = self.clause_bounds(anchor)[0]
         end = max(self.next_trigger, t1)
-        return [m for m in self.places(actors) if start <= m.start < end]
+        return self.places(actors, start, end)
 
     def definite_weapon_before(self, verb_pos: int) -> bool:
         """Is the subject right before the verb a definite weapon ("الصواريخ استهدفت"، "بعض الصواريخ")?"""
@@ -910,11 +916,15 @@ class _Sentence:
                 return self.norms[k].startswith("ال")
         return False
 
-    def places(self, actors) -> list[EntityMention]:
-        """The sentence's places that may be where an event happened: not a capital that speaks
-        ("أكدت بغداد"), not the country of a source ("وسائل إعلام سورية")."""
-        return [m for m in self.ents if m.kind == "place" and m not in actors and not self.speaking_capital(m)
-                and not (m.type == "Country" and any(s.type == "Source" and s.end == m.start for s in self.all_ents))]
+    def places(self, actors, start: int | None = None, end: int | None = None) -> list[EntityMention]:
+        """The places in tokens [start, end) of the sentence that may be where an event happened: not
+        a capital that speaks ("أكدت بغداد"), not the country of a source ("وسائل إعلام سورية")."""
+        source_ends = self._once("source_ends", lambda: {m.end for m in self.all_ents if m.type == "Source"})
+        start = self.s if start is None else start
+        end = self.e if end is None else end
+        taken = {id(a) for a in actors}
+        return [m for m in self.ents if m.kind == "place" and start <= m.start < end and id(m) not in taken
+                and not self.speaking_capital(m) and not (m.type == "Country" and m.start in source_ends)]
 
     def speaking_capital(self, m: EntityMention) -> bool:
         """"أكدت بغداد"، "اتهمت دمشق التحالف": a capital that speaks or accuses is its government,
