@@ -660,3 +660,10 @@ def test_the_missiles_told_again_are_the_strike_told_before(extractor):
     y = run(extractor, "شنت إسرائيل فجر الخميس غارات جوية على مواقع إيرانية في سوريا.\n"
                        "وفي سياق منفصل، قال مصدر محلي إن صواريخ مجهولة استهدفت مواقع في بلدة الكسوة.")
     assert len(y.events) == 2
+
+
+def test_a_town_the_text_puts_in_a_governorate_is_there_in_every_sentence(extractor):
+    x = run(extractor, "قصفت طائرات التحالف بلدة الشعفة صباح الأحد.\n"
+                       "وتقع بلدة الشعفة بريف دير الزور الشرقي قرب الحدود العراقية.")
+    [e] = x.events
+    assert any(x.entity(k).type == "Governorate" for k in e.locations)

@@ -62,6 +62,8 @@ DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 COMPLEMENTIZERS = {"ان", "بان", "وان", "that"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+# places a text may put inside a governorate
+TIED_TO_GOVERNORATE = {"Settlement", "OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # places too large to tie a sentence to one incident
 BROAD_PLACES = {"Country", "Governorate", "Region", "Area", "River"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
@@ -146,6 +148,14 @@ class EventFinder:
             for ev in events:
                 if (ev.date is None or ev.date.precision not in ("day", "relative")) and not ev.background:
                     ev.date, ev.date_from_lead = lead, True
+        # a town the article places in a governorate ("بلدة هجين بريف دير الزور") is there in every
+        # sentence: the governorate is a place of each event at the town
+        enclosing = _enclosing_governorates(doc, ents)
+        for ev in events:
+            for m in list(ev.locations):
+                outer = enclosing.get(m.key or m.name)
+                if outer is not None and all((outer.key or outer.name) != (x.key or x.name) for x in ev.locations):
+                    ev.locations.append(outer)
         doc._.events = events
         doc._.controls = controls
         return doc
@@ -174,6 +184,19 @@ def _stem(word: str) -> str:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             word = word[: -len(ending)]
     return word
+
+
+def _enclosing_governorates(doc: Doc, ents: list[EntityMention]) -> dict[str, EntityMention]:
+    """Town or site (key or name) -> the governorate the text puts it in: the governorate named right
+    after it with a preposition ("السوسة بريف دير الزور"، "الطابية، في محافظة دير الزور")."""
+    out: dict[str, EntityMention] = {}
+    places = [m for m in ents if m.kind == "place"]
+    for inner, outer in zip(places, places[1:]):
+        if inner.type in TIED_TO_GOVERNORATE and outer.type == "Governorate":
+            between = [t.text for t in doc[inner.end:outer.start]]
+            if all(w in (",", "،", "في", "ضمن") for w in between) and (outer.preposition or "في" in between):
+                out.setdefault(inner.key or inner.name, outer)
+    return out
 
 
 def _lead_date(doc: Doc):
