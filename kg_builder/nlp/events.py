@@ -129,7 +129,7 @@ class EventFinder:
                 ev.claimants = list(claimants)
             if events and position - told_at <= NEXT_SENTENCES:
                 found = _add_to_last_incident(ctx, events, found)
-                if not found and ctx.casualties(s, e)[0] is not None:
+                if not found and ctx.toll()[0] is not None:
                     told_at = position
             elif events and not found:
                 # a toll told far from its incident names the town or site it happened at ("قتل 15
@@ -295,7 +295,7 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
 
 def _add_toll(ctx: "_Sentence", prev: EventCandidate) -> None:
     """Add the dead and wounded a sentence with no trigger of its own tells to the incident ``prev``."""
-    killed, injured, _, _ = ctx.casualties(ctx.s, ctx.e)
+    killed, injured, _, _ = ctx.toll()
     sides = ctx.killed_sides(ctx.s, ctx.e)
     total = _add_sides(prev, sides)
     if total is not None:
@@ -588,6 +588,10 @@ class _Sentence:
             if all(m is not u for u in unique):
                 unique.append(m)
         return unique
+
+    def toll(self):
+        """(killed, injured, killed vague, injured vague) of the whole sentence (see :meth:`casualties`)."""
+        return self._once("casualties", lambda: self.casualties(self.s, self.e))
 
     def casualties(self, start: int, end: int):
         """(killed, injured, killed vague, injured vague) said in tokens [start, end).
@@ -885,7 +889,7 @@ class _Sentence:
             weapons.add(trig.weapon)
         ground_fire = self.has_cue("ground_fire", min(ca, t0), answered_from)
         sub = self.sub_event_type(trig, weapons, actors, targets, ground_fire)
-        killed, injured, kv, iv = self._once("casualties", lambda: self.casualties(self.s, self.e))
+        killed, injured, kv, iv = self.toll()
         killed_sides = self.killed_sides(self.s, self.e)
         killed_bound = self.killed_bound(self.s, self.e)
         date = self.nearest_date(t0)
