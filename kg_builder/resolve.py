@@ -260,6 +260,9 @@ def resolve(extraction: Extraction) -> Extraction:
             if answered is None:
                 # "ردت قوات التحالف على مصادر النيران": the fire answered is the latest at the same place
                 answered = next((p for p in reversed(earlier) if set(p.locations) & set(ev.locations)), None)
+            if answered is None:
+                # "وردت فصائل المعارضة بقصف ...": with nothing in common, the attack told just before it
+                answered = next((p for p in reversed(earlier) if _family(p) == "violent" and not p.background), None)
             responds_to = renamed[id(answered)] if answered is not None else None
         out.append(replace(ev, key=renamed[id(ev)], responds_to=responds_to))
     # a country, a broad area or a river says little once a place in it is named ("Syria" beside

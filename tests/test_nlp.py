@@ -667,3 +667,50 @@ def test_a_town_the_text_puts_in_a_governorate_is_there_in_every_sentence(extrac
                        "وتقع بلدة الشعفة بريف دير الزور الشرقي قرب الحدود العراقية.")
     [e] = x.events
     assert any(x.entity(k).type == "Governorate" for k in e.locations)
+
+
+def test_others_wounded_are_not_the_dead_counted_again(extractor):
+    [e] = run(extractor, "قتل سبعة عناصر من قوات النظام وأصيب آخرون جراء هجوم شنه مسلحون مجهولون على حاجز "
+                         "عسكري قرب بلدة المزيريب.").events
+    assert (e.killed, e.injured) == (7, None)
+
+
+def test_the_gunmen_are_the_unknown_gunmen_and_their_gunfire_a_clash(extractor):
+    x = run(extractor, "قتل خمسة عناصر من قوات النظام جراء هجوم شنه مسلحون مجهولون على حاجز في ريف درعا.\n"
+                       "وأوضح المرصد أن المسلحين استهدفوا الحاجز بالأسلحة الرشاشة قبل أن ينسحبوا.")
+    [e] = x.events
+    assert e.actors == ("actor/unidentified-armed-group",)
+    assert e.sub_event_type == "Armed clash"
+
+
+def test_a_name_ends_before_a_time_word_or_a_preposition_with_the_article(nlp):
+    doc = nlp("سيطرت القوات على قرية الحويز الشهر الماضي، واستهدفت بلدة المزيريب بالأسلحة الرشاشة.")
+    names = {m.text for m in doc._.entities if m.kind == "place"}
+    assert {"الحويز", "المزيريب"} <= names
+
+
+def test_an_earlier_act_told_after_its_own_time_is_another_incident(extractor):
+    x = run(extractor, "استهدفت طائرة مسيرة تركية مساء الخميس سيارة قرب مدينة القامشلي.\n"
+                       "ويأتي الهجوم بعد يومين من قصف مدفعي تركي طال قرى في ريف تل تمر.")
+    assert len(x.events) == 2
+    drone = next(e for e in x.events if e.sub_event_type == "Air/drone strike")
+    assert all("تمر" not in (x.entity(k).label_ar or "") for k in drone.locations)
+
+
+def test_a_response_with_nothing_in_common_answers_the_attack_told_before_it(extractor):
+    x = run(extractor, "شنت طائرات حربية روسية غارات على بلدة البارة في جبل الزاوية، ما أسفر عن مقتل 4 مدنيين.\n"
+                       "وردت فصائل المعارضة بقصف مواقع قوات النظام في بلدة كفرنبل بقذائف المدفعية.")
+    strike, response = x.events
+    assert response.responds_to == strike.key
+    assert any(x.entity(k).type == "Region" for k in strike.locations)   # جبل الزاوية
+
+
+def test_the_dead_a_side_lost_are_its_dead(extractor):
+    [e] = run(extractor, "سيطرت هيئة تحرير الشام على قرية الحويز بعد معارك مع قوات النظام قتل فيها 11 عنصرا من "
+                         "قوات النظام، في حين خسرت الهيئة 5 من مقاتليها.").events
+    assert e.killed == 16
+
+
+def test_the_victims_before_according_to_are_no_source(extractor):
+    [e] = run(extractor, "قصفت طائرات روسية بلدة البارة، ما أسفر عن مقتل 4 مدنيين، وفق ما أفادت مصادر محلية.").events
+    assert [x for x in (c.claimant for c in e.claims)] == ["actor/local-sources"]

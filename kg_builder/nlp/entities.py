@@ -300,6 +300,9 @@ class EntityFinder:
         if self.lang == "ar" and norm[0] == "و" and len(norm) > 3 and norm[1:] not in self.stopwords:
             # "وهجين": a coordinated next item, not part of this name ("ووادي" is rare enough)
             return False
+        if self.lang == "ar" and norm.startswith(("بال", "كال")) and len(norm) > 4:
+            # "بلدة المزيريب بالأسلحة الرشاشة": a preposition with the article opens a new phrase
+            return False
         return True
 
     def _name_end(self, variants, norms, j, max_words) -> int:
@@ -388,8 +391,10 @@ class EntityFinder:
         """(type, key, name) of what "القوات" repeats: the last name the same noun opened ("قوات
         سوريا الديمقراطية"), else the last actor that goes by such a name ("التنظيم" after "داعش",
         known as "تنظيم داعش")."""
-        m = next((m for m in earlier if m.end - m.start > 1 and head in variants[m.start]), None)
-        m = m or next((m for m in earlier if head in self._label_heads(m.key)), None)
+        # a sound plural in either case: "المسلحين" repeats "مسلحون مجهولون"
+        heads = {head} | ({head[:-2] + "ون", head[:-2] + "ين"} if head.endswith(("ون", "ين")) else set())
+        m = next((m for m in earlier if m.end - m.start > 1 and heads & set(variants[m.start])), None)
+        m = m or next((m for m in earlier if heads & self._label_heads(m.key)), None)
         return (m.type, m.key, m.name) if m is not None else None
 
     def _label_heads(self, key: str | None) -> frozenset[str]:

@@ -62,6 +62,10 @@ DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 COMPLEMENTIZERS = {"ان", "بان", "وان", "that"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+# words that may stand between a source and its reporting verb ("الجيش الإسرائيلي قد أعلن")
+REPORT_PARTICLES = {"قد", "لقد", "has", "had", "have"}
+# "others" after a casualty cue: people not counted by the figure before it
+OTHERS = {"اخرون", "اخرين", "اخر", "اخري", "others"}
 # places a text may put inside a governorate
 TIED_TO_GOVERNORATE = {"Settlement", "OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # places too large to tie a sentence to one incident
@@ -84,6 +88,8 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
     ({"ied", "landmine", "car_bomb"}, "Remote explosive/landmine/IED"),
     ({"grenade"}, "Grenade"),
     ({"artillery", "rocket", "missile", "mortar"}, "Shelling/artillery/missile attack"),
+    # gunfire only: a fight at close range (an attack when the targets are civilians, see sub_event_type)
+    ({"small_arms"}, "Armed clash"),
 )
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 ARMED_TYPES = {"StateForces", "ForeignForces", "Militia", "ArmedGroup", "Rebels", "UnidentifiedArmedGroup"}
@@ -511,7 +517,8 @@ class _Sentence:
         """Verb or noun, when a word can be both (قصف): behind an article or a preposition it is the
         noun (القصف، لقصف، بقصف); otherwise the verb, a perfect reading before an imperfect one."""
         if self.lang == "ar":
-            nominal = self.prefixed_like_a_noun(i)
+            # and after a preposition ("بعد يومين من قصف مدفعي")
+            nominal = self.prefixed_like_a_noun(i) or (i > self.s and self.norms[i - 1] in PREPOSITIONS)
         else:
             # English: a noun after a determiner, a number, a preposition or an adjective of origin
             # ("the attack", "two strikes", "in strikes", "Russian strikes"), a verb otherwise
@@ -534,12 +541,21 @@ class _Sentence:
             after = self.mention_starting(i + n, i + n + 4, kinds=("actor",), skip_positions=False,
                                          include_sources=True)
             if after is None:
-                # SVO reporting: "المرصد ذكر"
-                before = [m for m in self.all_ents if m.kind == "actor" and i - 3 <= m.end <= i]
+                # SVO reporting: "المرصد ذكر" (the name right before the verb; "مقتل 4 مدنيين، وفق ما
+                # أفادت" -- the victims are no source)
+                before = [m for m in self.all_ents if m.kind == "actor" and i - 4 <= m.end <= i
+                          and m.type != "Civilians" and self.only_particles(m.end, i)]
                 after = before[-1] if before else None
             if after is not None and after not in out:
                 out.append(after)
         return out
+
+    def only_particles(self, a: int, b: int) -> bool:
+        """Do tokens [a, b) hold nothing but particles, punctuation or a bracketed aside ("المرصد قد
+        ذكر"، "the Observatory [SOHR] said")?"""
+        words = [t for t in self.doc[a:b] if t.is_alpha]
+        bracketed = b > a and self.doc[a].text in ("(", "[") and self.doc[b - 1].text in (")", "]")
+        return bracketed or all(self.norms[t.i] in REPORT_PARTICLES for t in words)
 
     def _once(self, name: str, compute):
         if name not in self._memo:
@@ -612,9 +628,14 @@ class _Sentence:
                 i += 1
                 continue
             n, group = hit
-            if group == "killed_implied":
+            loser = None
+            if group in ("killed_implied", "killed_lost"):
                 # the figure right after the verb, or after the source that counted ("وثق المرصد 6 مقاتلين")
-                at = next((m.end for m in self.all_ents if m.start == i + n and m.type == "Source"), i + n)
+                # or the side that lost them ("خسرت الهيئة 5 من مقاتليها")
+                wanted = ("Source",) if group == "killed_implied" else ARMED_TYPES
+                named = next((m for m in self.all_ents if m.start == i + n and m.type in wanted), None)
+                at = named.end if named is not None else i + n
+                loser = named if group == "killed_lost" else None
                 q = next((q for q in quantities if q.start == at), None)
                 # the figure counts the dead only when no cue of its own follows it ("أوقعت 9 جرحى"),
                 # and it counts people, not strikes or shells ("وثق المرصد 15 غارة")
@@ -633,6 +654,11 @@ class _Sentence:
                 i += n
                 continue
             a, b = self.clause_bounds(i)
+            if i + n < end and self.norms[i + n] in OTHERS and not any(q.start == i + n + 1 for q in quantities):
+                # "قتل سبعة عناصر وأصيب آخرون": others, of no number, not the seven again
+                vague[group] = True
+                i += n
+                continue
             near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
                     or (q.start <= i < q.end) or (max(a, i - 12) <= q.start < i and not self.in_date(q))]
             if total:
@@ -647,7 +673,7 @@ class _Sentence:
                                 and (self.norms[r.start].startswith("و") or self.norms[r.start - 1] in ("و", "and"))]
                 for r in listed:
                     if r.value is not None:
-                        side = TOTAL if total else self.side_after(r.end)
+                        side = TOTAL if total else (loser.key or loser.name) if loser else self.side_after(r.end)
                         into = bounds[group] if r.more_than else figures[group]
                         old = into.get(side)
                         into[side] = r.value if old is None else min(old, r.value)
@@ -1030,6 +1056,12 @@ class _Sentence:
                 apart = (g.actors and ev.actors and not {m.name for m in g.actors} & {m.name for m in ev.actors}
                          and g.locations and ev.locations
                          and not {m.name for m in g.locations} & {m.name for m in ev.locations})
+                # "يأتي الهجوم بعد يومين من قصف ...": a time of its own before a trigger tells another
+                # incident, and the places after that time are the other incident's
+                own_time = next((d for d in self.dates if d.end == ev.trigger_start and d.start >= g.trigger_end), None)
+                if own_time is not None:
+                    g.locations = [m for m in g.locations if m.start < own_time.start]
+                    apart = True
                 same_family = (EVENT_TYPE_OF[g.sub_event_type] in VIOLENT) == (EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT)
                 if not apart and same_family and g.responds == ev.responds \
                         and self.answered(g.trigger_start) == self.answered(ev.trigger_start):
