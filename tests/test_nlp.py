@@ -714,3 +714,37 @@ def test_the_dead_a_side_lost_are_its_dead(extractor):
 def test_the_victims_before_according_to_are_no_source(extractor):
     [e] = run(extractor, "قصفت طائرات روسية بلدة البارة، ما أسفر عن مقتل 4 مدنيين، وفق ما أفادت مصادر محلية.").events
     assert [x for x in (c.claimant for c in e.claims)] == ["actor/local-sources"]
+
+
+def test_an_assassination_is_an_attack_on_the_members_group(extractor):
+    x = run(extractor, "اغتال مسلحون مجهولون، مساء الاثنين، قياديا سابقا في فصائل المعارضة في بلدة طفس.")
+    [e] = x.events
+    assert e.sub_event_type == "Attack"
+    assert e.actors == ("actor/unidentified-armed-group",)
+    assert [x.entity(k).type for k in e.targets] == ["Rebels"]
+
+
+def test_a_bomb_under_a_vehicle_of_an_army_targets_the_army(extractor):
+    x = run(extractor, "انفجرت عبوة ناسفة بسيارة عسكرية تابعة للقوات التركية على طريق الباب، ما أدى إلى إصابة "
+                       "ثلاثة جنود أتراك.")
+    [e] = x.events
+    assert e.sub_event_type == "Remote explosive/landmine/IED"
+    assert "actor/turkish-forces" in e.targets and e.injured == 3
+
+
+def test_a_raid_that_led_to_an_arrest_lends_it_its_doer_and_place(extractor):
+    x = run(extractor, "شنت القوات الأمريكية عملية إنزال جوي في بلدة الشحيل، فجر الجمعة، أسفرت عن اعتقال قيادي في "
+                       "تنظيم داعش.")
+    kinds = {e.sub_event_type: e for e in x.events}
+    assert set(kinds) == {"Armed clash", "Arrests"}                 # a landing is no air strike
+    arrest = kinds["Arrests"]
+    assert arrest.actors == ("actor/us-forces",) and arrest.targets == ("actor/isis",) and arrest.locations
+
+
+def test_similar_attacks_are_no_incident(extractor):
+    assert not run(extractor, "وتتهم واشنطن فصائل موالية لإيران بالوقوف وراء هجمات مماثلة تستهدف مصالحها.").events
+
+
+def test_a_name_that_begins_with_a_clitic_letter_keeps_it(extractor):
+    x = run(extractor, "قتل خمسة عناصر من فصائل موالية لإيران في غارة على البوكمال.")
+    assert any((e.label_ar or "").startswith("فصائل") for e in x.entities)

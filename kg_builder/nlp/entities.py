@@ -274,9 +274,16 @@ class EntityFinder:
             return None
         if not (set(variants[i]) | {norms[i]}) & fighters or not (set(variants[i + 1]) | {norms[i + 1]}) & affiliation:
             return None
+        # the name as the word was matched: "فصائل" keeps its ف (a letter of the word, not "and")
+        head = norms[i] if norms[i] in fighters else next(v for v in variants[i] if v in fighters)
+
+        def mention(end: int) -> EntityMention:
+            return self._mention(i, end, "actor", "Militia", None, "affiliation",
+                                 name=" ".join([head] + [n for n in norms[i + 1:end] if n]))
+
         j = i + 2
         if j < len(norms) and norms[j] in PATRON_PRONOUNS:
-            return self._mention(i, j + 1, "actor", "Militia", None, "affiliation")
+            return mention(j + 1)
         if j < len(norms) and norms[j] in PATRON_PREPOSITIONS:
             j += 1
             if j < len(norms) and norms[j] == "قبل":     # "المدعومة من قبل تركيا"
@@ -284,7 +291,7 @@ class EntityFinder:
         patron = self.names.match(variants, norms, j) if j < len(norms) else None
         if patron is None or patron[1][0] != "actor":
             return None
-        return self._mention(i, j + patron[0], "actor", "Militia", None, "affiliation")
+        return mention(j + patron[0])
 
     def _adjective(self, norm: str, variants) -> bool:
         """An adjective of origin or a nisba/participle form standing after a head noun."""

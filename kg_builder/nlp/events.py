@@ -64,6 +64,10 @@ RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "ال
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # words that may stand between a source and its reporting verb ("الجيش الإسرائيلي قد أعلن")
 REPORT_PARTICLES = {"قد", "لقد", "has", "had", "have"}
+# who a person is in a group ("قيادي في تنظيم داعش"): the group after "في" is the one acted on
+MEMBER_WORDS = {"قيادي", "قياديا", "قياديين", "قيادات", "قائد", "قائدا", "قاده", "عضو", "عضوا", "اعضاء",
+                "عنصر", "عنصرا", "عناصر", "مقاتل", "مقاتلا", "مقاتلين", "سابقا", "سابق", "بارز", "بارزا",
+                "leader", "commander", "member", "members", "fighter", "fighters", "former", "senior"}
 # "others" after a casualty cue: people not counted by the figure before it
 OTHERS = {"اخرون", "اخرين", "اخر", "اخري", "others"}
 # places a text may put inside a governorate
@@ -78,6 +82,8 @@ POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمع
                      "قطعات", "وحدات", "ثابت", "يعتقد", "يرجح", "يشتبه", "انها", "انه",
                      # "على محاور التماس بينهم وبين قسد": the front lines of the other side
                      "محاور", "محور", "خطوط", "خط", "جبهات", "جبهه", "التماس", "بينهم", "بينها", "وبين",
+                     # vehicles and their riders ("سيارة عسكرية تابعة للقوات التركية"، "سيارة تقل قياديين")
+                     "سياره", "سيارات", "عربه", "عربات", "اليه", "اليات", "مركبه", "مركبات", "حافله", "تقل", "يقل",
                      "positions", "position", "bases", "targets",
                      "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
@@ -96,6 +102,8 @@ ARMED_TYPES = {"StateForces", "ForeignForces", "Militia", "ArmedGroup", "Rebels"
 GROUND_FIRE = {"artillery", "mortar"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
+# acts whose masdar names who was taken right after it ("اعتقال قيادي"، "اختطاف عشرات المدنيين")
+TAKES_PEOPLE = {"Arrests", "Abduction/forced disappearance"}
 
 
 class EventFinder:
@@ -434,6 +442,8 @@ class _Sentence:
             # the accusative ending does not hide a position word ("موقعا"، "مقرا ثابتا")
             if skip_positions and self.is_position(i):
                 limit += 1  # position words do not count against the distance
+            elif skip_positions and norm in ("في", "in") and i > self.s and self.norms[i - 1] in MEMBER_WORDS:
+                limit += 1  # "قياديا سابقا في فصائل المعارضة": a member in a group is the group's
             elif self.doc[i].text in CLAUSE_PUNCT or norm in self.f.stop:
                 if norm not in ("من",) or self.lang != "ar":
                     return None
@@ -1068,6 +1078,11 @@ class _Sentence:
                     _absorb(g, ev)
                     break
             else:
+                if groups and not ev.actors and any(self.cue_at("result", k) for k in
+                                                    range(max(self.s, ev.trigger_start - 3), ev.trigger_start)):
+                    # "شنت القوات عملية إنزال ... أسفرت عن اعتقال قيادي": a result is the doer's, there
+                    ev.actors = list(groups[-1].actors)
+                    ev.locations = ev.locations or list(groups[-1].locations)
                 groups.append(ev)
         if len(groups) == 1:
             groups[0].locations = self.places(groups[0].actors)
@@ -1336,6 +1351,11 @@ class _Sentence:
                             break
                         out.append(nxt)
                         m = nxt
+        if verb_pos is None and not out and self.trigger_type in TAKES_PEOPLE:
+            # "اعتقال قيادي في تنظيم داعش": the masdar's object, who was taken
+            m = self.mention_starting(t1, t1 + 3, kinds=("actor",))
+            if m is not None and m is not actor and (not self.prepositional(m) or self.norms[m.start - 1] in ("في", "in")):
+                out.append(m)
         if verb_pos is not None and not out:
             after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
             after_subject = self.skip_fillers(after_subject)
@@ -1343,7 +1363,10 @@ class _Sentence:
             # "قصفت مواقع لحزب الله": after a position word, the ل-phrase owns what was hit
             owner = m is not None and m.start > after_subject and self.norms[m.start][:1] == "ل" \
                 and self.is_position(m.start - 1)
-            if m is not None and m is not actor and (not self.prepositional(m) or owner):
+            # "اغتال مسلحون قياديا في فصائل المعارضة": the member's group
+            member = m is not None and m.start - 2 >= after_subject and self.norms[m.start - 1] in ("في", "in") \
+                and self.norms[m.start - 2] in MEMBER_WORDS
+            if m is not None and m is not actor and (not self.prepositional(m) or owner or member):
                 out.append(m)
         return out
 
