@@ -748,3 +748,45 @@ def test_similar_attacks_are_no_incident(extractor):
 def test_a_name_that_begins_with_a_clitic_letter_keeps_it(extractor):
     x = run(extractor, "قتل خمسة عناصر من فصائل موالية لإيران في غارة على البوكمال.")
     assert any((e.label_ar or "").startswith("فصائل") for e in x.entities)
+
+
+def test_reconnaissance_planes_overhead_make_no_air_strike(extractor):
+    [e] = run(extractor, "قصفت قوات النظام بالمدفعية الثقيلة قرى في جبل الأكراد بريف اللاذقية.\n"
+                         "وقال المرصد إن القصف تزامن مع تحليق لطائرات استطلاع روسية في أجواء المنطقة.").events
+    assert e.sub_event_type == "Shelling/artillery/missile attack"
+    assert "place/jabal-al-akrad" in e.locations
+
+
+def test_one_person_named_by_a_singular_noun_is_one(extractor):
+    [e] = run(extractor, "قتل مدني وأصيب اثنان آخران بانفجار لغم أرضي في بادية مدينة الميادين.").events
+    assert (e.killed, e.injured) == (1, 2)
+
+
+def test_wounded_is_no_verb_of_hitting(extractor):
+    x = run(extractor, "انفجرت سيارة مفخخة في مدينة الباب، ما أسفر عن مقتل 8 أشخاص بينهم 3 أطفال وإصابة 20 آخرين.")
+    [e] = x.events
+    assert not e.actors
+
+
+def test_a_blast_blamed_on_someone_is_the_blast_told_before(extractor):
+    x = run(extractor, "انفجرت سيارة مفخخة في مدينة الباب، ما أسفر عن مقتل 8 أشخاص.\n"
+                       "واتهمت وزارة الدفاع التركية وحدات حماية الشعب الكردية بتنفيذ التفجير.")
+    [e] = x.events
+    assert e.actors == ("actor/ypg",)
+
+
+def test_a_quoted_second_name_of_the_subject_is_not_its_object(extractor):
+    x = run(extractor, 'اعتقلت قوات الأمن الداخلي "الأسايش"، يوم الأربعاء، 12 شخصا بينهم قيادي في تنظيم داعش '
+                       'في مخيم الهول.')
+    [e] = x.events
+    assert e.targets == ("actor/isis",)
+
+
+def test_its_fighters_and_its_aircraft_are_the_topics(extractor):
+    x = run(extractor, "أعلنت هيئة تحرير الشام مقتل خمسة من عناصر قوات النظام في عملية تسلل نفذها مقاتلوها على "
+                       "محور كبانة.")
+    [e] = x.events
+    assert e.actors == ("actor/hts",)
+    y = run(extractor, "قالت وزارة الدفاع الروسية إن طائراتها استهدفت مقرا لجبهة النصرة في محافظة إدلب.")
+    [f] = y.events
+    assert y.entity(f.actors[0]).type == "ForeignForces"

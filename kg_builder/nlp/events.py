@@ -68,6 +68,9 @@ REPORT_PARTICLES = {"قد", "لقد", "has", "had", "have"}
 MEMBER_WORDS = {"قيادي", "قياديا", "قياديين", "قيادات", "قائد", "قائدا", "قاده", "عضو", "عضوا", "اعضاء",
                 "عنصر", "عنصرا", "عناصر", "مقاتل", "مقاتلا", "مقاتلين", "سابقا", "سابق", "بارز", "بارزا",
                 "leader", "commander", "member", "members", "fighter", "fighters", "former", "senior"}
+# pronouns of possession on a word for forces ("مقاتلوها": its fighters)
+POSSESSIVE_SUFFIXES = ("هما", "ها", "هم", "ه")
+QUOTES_AND_BRACKETS = {'"', "“", "”", "«", "»", "'", "(", ")", "[", "]"}
 # "others" after a casualty cue: people not counted by the figure before it
 OTHERS = {"اخرون", "اخرين", "اخر", "اخري", "others"}
 # places a text may put inside a governorate
@@ -113,6 +116,8 @@ class EventFinder:
         self.stop = word_set(f"stopwords_{lang}.txt")
         # words for people that name no side of a toll ("5 أشخاص"), compared by stem
         self.generic_victims = frozenset(_stem(w) for w in word_set(f"generic_victims_{lang}.txt"))
+        # words for one person: "قتل مدني" counts one
+        self.singular_people = word_set(f"singular_people_{lang}.txt")
 
     # ------------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -489,6 +494,11 @@ class _Sentence:
                 # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
                 after_light = last_light is not None and i - last_light <= LIGHT_VERB_REACH
                 match = self.reading(i, matches, nominal_context=after_light)
+                if self.lang == "ar" and match.trigger.pos == "verb" \
+                        and self.f.lex.casualties.match(self.variants, self.norms, i):
+                    # "وإصابة 20 آخرين" is the wounded (إصابة), not "أصابه" (hit him): a toll, not an act
+                    i += n
+                    continue
                 if match.trigger.pos == "verb" and self.verb_behind_a_clitic(i):
                     # a verb never takes the article or a preposition: "لطرد مسلحي التنظيم" is the
                     # masdar of a purpose ("to expel"), not an act
@@ -667,6 +677,13 @@ class _Sentence:
             if i + n < end and self.norms[i + n] in OTHERS and not any(q.start == i + n + 1 for q in quantities):
                 # "قتل سبعة عناصر وأصيب آخرون": others, of no number, not the seven again
                 vague[group] = True
+                i += n
+                continue
+            one = i + n < end and (set(self.variants[i + n]) | {self.norms[i + n]}) & self.f.singular_people
+            if one and not any(q.start <= i + n < q.end for q in quantities):
+                # "قتل مدني وأصيب اثنان": one person, not a figure told before the cue
+                side = self.side_after(i + n)
+                figures[group][side] = min(figures[group].get(side, 1), 1)
                 i += n
                 continue
             near = [q for q in quantities if i + n <= q.start <= i + n + 3 or (i - 3 <= q.end - 1 < i)
@@ -942,7 +959,8 @@ class _Sentence:
             killed_sides=dict(killed_sides), killed_bound=killed_bound,
             date=date,
             responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
-            anaphoric=definite and not actors,
+            # "واتهمت أنقرة الوحدات الكردية بتنفيذ التفجير": the blast told before, now blamed on someone
+            anaphoric=definite and (not actors or (actor is not None and actor is self.accused(t0) and len(actors) == 1)),
             weak_type=trig.weak and not weapons,
             background=self.has_cue("background"),
         )
@@ -1100,10 +1118,26 @@ class _Sentence:
         for i in range(t1 - 1, clause_end):
             n = self.cue_at("actor_after", i)
             if n:
-                m = self.mention_starting(i + n, i + n + 3, kinds=("actor",))
+                m = self.mention_starting(i + n, i + n + 3, kinds=("actor",)) or self.possessor(i + n)
                 if m is not None:
                     return m
         return None
+
+    def possessor(self, i: int) -> EntityMention | None:
+        """Whose forces "مقاتلوها"، "طائراتها" at token i are: the name the pronoun stands for."""
+        if self.lang != "ar" or i >= self.e:
+            return None
+        norm = self.norms[i]
+        stem = next((norm[:-len(p)] for p in POSSESSIVE_SUFFIXES if norm.endswith(p) and len(norm) - len(p) >= 3), None)
+        if stem is None:
+            return None
+        forces = (stem,) + ((stem[:-1] + "ي",) if stem.endswith("و") else ())   # "مقاتلو" -> "مقاتلي" too
+        if not any(f in self.f.lex.entity_heads.by_first or self.f.lex.weapons.by_first.get(f) for f in forces):
+            return None
+        # the sentence's topic, its first name ("أعلنت الهيئة مقتل خمسة من قوات النظام في عملية نفذها
+        # مقاتلوها": the commission's fighters, not the regime's)
+        topic = [m for m in self.ents if m.kind == "actor" and m.end <= i and not self.prepositional(m)]
+        return topic[0] if topic else None
 
     def is_relative(self, i: int) -> bool:
         return i >= self.s and any(v in RELATIVE_PRONOUNS for v in self.variants[i])
@@ -1155,6 +1189,10 @@ class _Sentence:
         # "قال الجيش السوري إن صواريخ أصابت": who speaks is not the subject of the clause reported after "إن"
         opener = next((i for i in range(verb_pos - 1, start - 1, -1) if self.norms[i] in COMPLEMENTIZERS), None)
         start = start if opener is None else opener + 1
+        # "قالت الوزارة إن طائراتها استهدفت": its aircraft, the ministry's
+        owner = self.possessor(verb_pos - 1) if verb_pos - 1 >= start and "actor" in kinds else None
+        if owner is not None:
+            return owner
         relative = next((i for i in range(verb_pos - 1, start - 1, -1) if self.is_relative(i)), None)
         limit = relative if relative is not None else verb_pos
         # an adjective of origin after a weapon is the subject's owner ("الصواريخ الإسرائيلية استهدفت")
@@ -1356,8 +1394,20 @@ class _Sentence:
             m = self.mention_starting(t1, t1 + 3, kinds=("actor",))
             if m is not None and m is not actor and (not self.prepositional(m) or self.norms[m.start - 1] in ("في", "in")):
                 out.append(m)
+        if not out and self.trigger_type in TAKES_PEOPLE:
+            # "اعتقلت الأسايش 12 شخصا بينهم قيادي في تنظيم داعش": the group of a member among those taken
+            for k in range(t1, min(self.e - 2, t1 + 20)):
+                if any(v in CLAUSE_WORDS for v in self.variants[k]):
+                    break
+                if self.norms[k] in MEMBER_WORDS and self.norms[k + 1] in ("في", "in"):
+                    m = next((m for m in self.by_start.get(k + 2, ()) if m.kind == "actor"), None)
+                    if m is not None and m is not actor:
+                        out.append(m)
+                        break
         if verb_pos is not None and not out:
             after_subject = actor.end if actor is not None and actor.start > verb_pos else verb_pos + 1
+            if actor is not None and actor.start > verb_pos:
+                after_subject = self.past_apposition(after_subject)
             after_subject = self.skip_fillers(after_subject)
             m = self.mention_starting(after_subject, after_subject + 3)
             # "قصفت مواقع لحزب الله": after a position word, the ل-phrase owns what was hit
@@ -1369,6 +1419,20 @@ class _Sentence:
             if m is not None and m is not actor and (not self.prepositional(m) or owner or member):
                 out.append(m)
         return out
+
+    def past_apposition(self, i: int) -> int:
+        """Past another name of the subject quoted or bracketed right after it ("قوات الأمن الداخلي
+        "الأسايش""، "قوات سوريا الديمقراطية (قسد)"): the object comes after it."""
+        k = i
+        while k < self.e and self.doc[k].text in QUOTES_AND_BRACKETS:
+            k += 1
+        named = next((m for m in self.by_start.get(k, ()) if m.kind == "actor"), None) if k > i else None
+        if named is None:
+            return i
+        k = named.end
+        while k < self.e and self.doc[k].text in QUOTES_AND_BRACKETS:
+            k += 1
+        return k
 
     def skip_fillers(self, i: int) -> int:
         """Past what may stand between a verb and its object: a date, a comma, an adverb like كذلك."""
