@@ -790,3 +790,18 @@ def test_its_fighters_and_its_aircraft_are_the_topics(extractor):
     y = run(extractor, "قالت وزارة الدفاع الروسية إن طائراتها استهدفت مقرا لجبهة النصرة في محافظة إدلب.")
     [f] = y.events
     assert y.entity(f.actors[0]).type == "ForeignForces"
+
+
+def test_a_district_is_a_place_and_a_dateline_is_not(extractor):
+    x = run(extractor, "دمشق - قالت وكالة سانا إن ثلاثة مدنيين قتلوا جراء سقوط قذائف على أحياء سكنية في قضاء "
+                       "الطارمية.")
+    [e] = x.events
+    labels = [x.entity(k).label_ar for k in e.locations]
+    assert "الطارمية" in labels and "دمشق" not in labels
+
+
+def test_a_toll_that_rose_later_is_the_incidents_toll(extractor):
+    x = run(extractor, "قتل 11 شخصا في تفجيرين انتحاريين استهدفا سوقا شعبيا في مدينة القامشلي، وفق المرصد.\n"
+                       "وتبنى تنظيم داعش التفجيرين، فيما ارتفعت الحصيلة لاحقا إلى 14 قتيلا.")
+    [e] = x.events
+    assert e.killed == 14 and e.actors == ("actor/isis",)

@@ -297,6 +297,8 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
     held = ctx.held_responsible()
     if held is not None and all(ev.anaphoric or ev.roleless or not (ev.targets or ev.locations) for ev in found):
         _attribute(prev, held)
+        if ctx.toll()[0] is not None:
+            _add_toll(ctx, prev)    # "وتبنى التنظيم التفجيرين، فيما ارتفعت الحصيلة إلى 14 قتيلا"
         return []
     if found and all(ev.anaphoric for ev in found):
         for ev in found:
@@ -317,7 +319,10 @@ def _add_toll(ctx: "_Sentence", prev: EventCandidate) -> None:
     killed, injured, _, _ = ctx.toll()
     sides = ctx.killed_sides(ctx.s, ctx.e)
     total = _add_sides(prev, sides)
-    if total is not None:
+    if TOTAL in sides:
+        # "ارتفعت الحصيلة إلى 14": the toll of the incident now, over any figure told before
+        prev.killed, prev.killed_bound, prev.killed_sides = sides[TOTAL], False, {TOTAL: sides[TOTAL]}
+    elif total is not None:
         prev.killed = total
     elif prev.killed is None and killed is not None:
         # the incident's first toll: whose dead it counts, so that another side's told next adds up
@@ -1005,7 +1010,14 @@ class _Sentence:
         end = self.e if end is None else end
         taken = {id(a) for a in actors}
         return [m for m in self.ents if m.kind == "place" and start <= m.start < end and id(m) not in taken
-                and not self.speaking_capital(m) and not (m.type == "Country" and m.start in source_ends)]
+                and not self.speaking_capital(m) and not (m.type == "Country" and m.start in source_ends)
+                and not self.dateline(m)]
+
+    def dateline(self, m: EntityMention) -> bool:
+        """"دمشق - قالت وكالة ..."، "BEIRUT (Reuters) -": the city a paragraph opens with, before a dash or
+        an agency in brackets, is where the report was filed, not where anything happened."""
+        opens = m.start == 0 or "\n" in self.doc[m.start - 1].text
+        return opens and m.end < len(self.doc) and self.doc[m.end].text in ("-", "–", "—", "(", ":")
 
     def speaking_capital(self, m: EntityMention) -> bool:
         """"أكدت بغداد"، "اتهمت دمشق التحالف": a capital that speaks or accuses is its government,
