@@ -180,7 +180,10 @@ def merge(a: Event, b: Event) -> Event:
     return replace(
         a,
         sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type) if retype else a.sub_event_type,
-        actors=union(a.actors, b.actors), targets=union(a.targets, b.targets),
+        # in a clash, a side told once as attacker and once among the dead is a side, once: the attacker
+        actors=union(a.actors, b.actors),
+        targets=tuple(k for k in union(a.targets, b.targets)
+                      if a.sub_event_type != "Armed clash" or k not in a.actors + b.actors),
         locations=union(a.locations, b.locations),
         date=a.date if _more_precise(a, b) else b.date,
         date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
@@ -224,8 +227,10 @@ def resolve(extraction: Extraction) -> Extraction:
     lead_retold = False
     for ev in extraction.events:
         told = _last_told(merged) if ev.refers_back else None
+        # "the shelling of the group" is not the group's own attack -- but in a battle the dead of
+        # both sides are counted, and an attacker's dead are no sign of another incident
         if (ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background
-                and not _swapped(merged[told], ev)):
+                and (not _swapped(merged[told], ev) or merged[told].event_type == ev.event_type == "Battles")):
             merged[told] = merge(merged[told], ev)
             continue
         for k, prev in enumerate(merged):

@@ -805,3 +805,18 @@ def test_a_toll_that_rose_later_is_the_incidents_toll(extractor):
                        "وتبنى تنظيم داعش التفجيرين، فيما ارتفعت الحصيلة لاحقا إلى 14 قتيلا.")
     [e] = x.events
     assert e.killed == 14 and e.actors == ("actor/isis",)
+
+
+def test_an_attack_that_began_at_dawn_and_its_own_dead(extractor):
+    x = run(extractor, "قتل 15 عنصرا من قوات النظام في هجوم شنه تنظيم داعش على مواقعهم في بادية السخنة، وفق المرصد.\n"
+                       "وأوضح المرصد أن الهجوم بدأ فجرا واستمرت الاشتباكات لساعات، وقتل خلالها 6 من مسلحي التنظيم.")
+    [e] = x.events
+    assert e.sub_event_type == "Armed clash" and e.killed == 21
+    assert e.actors == ("actor/isis",) and "actor/isis" not in e.targets
+
+
+def test_shelling_because_of_which_people_died_is_a_noun_with_its_owner(extractor):
+    x = run(extractor, "قتل مدنيان اثنان جراء قصف صاروخي لقوات النظام على بلدة كنصفرة في جبل الزاوية.")
+    [e] = x.events
+    assert e.actors == ("actor/syrian-government-forces",) and e.killed == 2
+    assert "actor/civilians" in e.targets

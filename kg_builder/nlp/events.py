@@ -38,7 +38,10 @@ from kg_builder.nlp.mentions import ControlCandidate, EntityMention, EventCandid
 CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
 # prepositions that make the next name an object, not a subject (a particle like إن does not)
 PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
-                "خلال", "عند", "لدي", "نحو", "باتجاه", "in", "on", "at", "of", "by", "to", "from", "with",
+                "خلال", "عند", "لدي", "نحو", "باتجاه",
+                # nouns used as prepositions of cause and time ("جراء قصف"، "إثر هجوم"، "عقب غارة")
+                "جراء", "اثر", "بسبب", "نتيجه", "عقب", "اثناء",
+                "in", "on", "at", "of", "by", "to", "from", "with",
                 "near", "against", "into", "toward", "towards"}
 PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
 TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose to 27")
@@ -494,7 +497,7 @@ class _Sentence:
         while i < self.e:
             n, matches = self.f.lex.triggers.match_all(self.variants, self.norms, i)
             # a word of a name or of a date is no trigger ("فجر الأحد" is dawn, not "blew up")
-            inside = i in self.inside or any(d.start <= i < d.end for d in self.dates)
+            inside = i in self.inside or any(d.start <= i < d.end for d in self.dates) or self.cue_at("not_trigger", i)
             if matches and not inside:
                 # after a light verb ("شنت الولايات المتحدة ضربة") the next trigger is its noun
                 after_light = last_light is not None and i - last_light <= LIGHT_VERB_REACH
@@ -618,7 +621,9 @@ class _Sentence:
             _, clause_end = self.clause_bounds(i + n)
             stop = min(self.e, max(clause_end, i + n + 4) + 12)
             for q in (q for q in quantities if i + n <= q.start < stop):
-                pool = [m for m in self.ents + self.nisbas if m.kind == "actor" and q.end <= m.start <= q.end + 2]
+                # the noun counted may carry the number itself or stand before it ("مدنيان اثنان")
+                pool = [m for m in self.ents + self.nisbas if m.kind == "actor"
+                        and (q.start <= m.start <= q.end + 2 or m.end == q.start)]
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
             # and the people counted without a number: "بالإضافة إلى عناصر من مقاتلي التنظيم"
