@@ -709,6 +709,7 @@ def test_the_dead_a_side_lost_are_its_dead(extractor):
     [e] = run(extractor, "سيطرت هيئة تحرير الشام على قرية الحويز بعد معارك مع قوات النظام قتل فيها 11 عنصرا من "
                          "قوات النظام، في حين خسرت الهيئة 5 من مقاتليها.").events
     assert e.killed == 16
+    assert "actor/hts" not in e.targets      # who lost the five is the attacker, not a victim named
 
 
 def test_the_victims_before_according_to_are_no_source(extractor):

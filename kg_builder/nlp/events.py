@@ -621,9 +621,10 @@ class _Sentence:
             _, clause_end = self.clause_bounds(i + n)
             stop = min(self.e, max(clause_end, i + n + 4) + 12)
             for q in (q for q in quantities if i + n <= q.start < stop):
-                # the noun counted may carry the number itself or stand before it ("مدنيان اثنان")
+                # the noun counted may carry the number itself, or stand before "one" or "two" (Arabic
+                # puts only those after the noun: "مدنيان اثنان")
                 pool = [m for m in self.ents + self.nisbas if m.kind == "actor"
-                        and (q.start <= m.start <= q.end + 2 or m.end == q.start)]
+                        and (q.start <= m.start <= q.end + 2 or (m.end == q.start and q.value in (1, 2)))]
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
             # and the people counted without a number: "بالإضافة إلى عناصر من مقاتلي التنظيم"
