@@ -45,6 +45,10 @@ EVENT_TYPE_OF: dict[str, str] = {sub: typ for typ, subs in ACLED_TYPES.items() f
 TERRITORY_BY_FORCE: tuple[str, ...] = ("Non-state actor overtakes territory", "Government regains territory")
 TERRITORY_TYPES: tuple[str, ...] = TERRITORY_BY_FORCE + ("Non-violent transfer of territory",)
 
+#: Place classes too large to tie a telling to one incident: two tellings that share only one of these
+#: (a country, a governorate, a broad area) are not thereby one incident.
+BROAD_PLACE_TYPES: frozenset[str] = frozenset({"Country", "Governorate", "Region", "Area", "River"})
+
 #: When two tellings of one incident disagree on the sub-event type, the one earlier here wins
 #: (ACLED precedence: an air strike over shelling, shelling over a generic armed clash).
 SUB_EVENT_PRECEDENCE: tuple[str, ...] = (

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import (EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE, TERRITORY_TYPES, Claim,
-                              Control, Event, Extraction, lowest_toll)
+from kg_builder.model import (BROAD_PLACE_TYPES, EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE,
+                              TERRITORY_TYPES, Claim, Control, Event, Extraction, lowest_toll)
 
 VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
-# places too large to say two tellings are of one incident
-BROAD_PLACES = {"Country", "Governorate", "Region", "Area", "River", None}
+# places too large to say two tellings are of one incident (and places of no known class)
+BROAD_PLACES = BROAD_PLACE_TYPES | {None}
 # places that say little once a place inside or along them is named ("Syria", "east of the Euphrates")
 VAGUE_PLACES = {"Country", "Area", "River"}
 def _family(e: Event) -> str:

@@ -29,7 +29,8 @@ from bisect import bisect_left
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg_builder.model import EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE, TERRITORY_TYPES, lowest_toll
+from kg_builder.model import (BROAD_PLACE_TYPES, EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE,
+                              TERRITORY_TYPES, lowest_toll)
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, load_lexicon, word_set
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
@@ -78,8 +79,6 @@ QUOTES_AND_BRACKETS = {'"', "“", "”", "«", "»", "'", "(", ")", "[", "]"}
 OTHERS = {"اخرون", "اخرين", "اخر", "اخري", "others"}
 # places a text may put inside a governorate
 TIED_TO_GOVERNORATE = {"Settlement", "OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
-# places too large to tie a sentence to one incident
-BROAD_PLACES = {"Country", "Governorate", "Region", "Area", "River"}
 # a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
 POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
                      "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
@@ -1274,7 +1273,7 @@ class _Sentence:
 
     def incident_at_named_place(self, events: list[EventCandidate]) -> EventCandidate | None:
         """The one incident told before at a town or site this sentence names, if only one was."""
-        here = {(m.key, m.name) for m in self.ents if m.kind == "place" and m.type not in BROAD_PLACES}
+        here = {(m.key, m.name) for m in self.ents if m.kind == "place" and m.type not in BROAD_PLACE_TYPES}
         if not here:
             return None
         keys = {k for k, _ in here if k}
