@@ -821,3 +821,25 @@ def test_shelling_because_of_which_people_died_is_a_noun_with_its_owner(extracto
     [e] = x.events
     assert e.actors == ("actor/syrian-government-forces",) and e.killed == 2
     assert "actor/civilians" in e.targets
+
+
+def test_an_act_told_as_what_came_before_is_another_incident(extractor):
+    x = run(extractor, "قصف الجيش الإسرائيلي بلدة عيتا الشعب في جنوب لبنان، بعد إطلاق حزب الله صواريخ موجهة على "
+                       "موقع عسكري إسرائيلي قرب الحدود.")
+    assert sorted(e.actors for e in x.events) == [("actor/hezbollah",), ("actor/israeli-forces",)]
+
+
+def test_a_supporters_shelling_keeps_its_weapon_and_a_quoted_group_is_counted(extractor):
+    x = run(extractor, 'قتل أحد عشر عنصرا من "الجيش الوطني السوري" في اشتباكات مع قوات سوريا الديمقراطية قرب '
+                       'قرية تل طويل.\n'
+                       'وقالت مصادر ميدانية إن "الجيش الوطني" شن هجوما بالأسلحة الثقيلة، مدعوما بقصف مدفعي تركي.')
+    clash = next(e for e in x.events if e.sub_event_type == "Armed clash")
+    assert clash.killed == 11 and "actor/sdf" in clash.actors + clash.targets
+    assert len(set(clash.actors + clash.targets)) == 2
+    support = next(e for e in x.events if e is not clash)
+    assert support.sub_event_type == "Shelling/artillery/missile attack" and support.actors == ("actor/turkish-forces",)
+
+
+def test_a_driver_killed_is_one_and_trucks_are_no_toll(extractor):
+    [e] = run(extractor, "استهدفت طائرة مسيرة مجهولة شاحنات قرب البوكمال، ما أدى إلى احتراق ثلاث شاحنات ومقتل سائق.").events
+    assert e.killed == 1

@@ -68,6 +68,8 @@ RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "ال
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # words that may stand between a source and its reporting verb ("الجيش الإسرائيلي قد أعلن")
 REPORT_PARTICLES = {"قد", "لقد", "has", "had", "have"}
+# an act told after these happened before or after the sentence's other act ("بعد إطلاق صواريخ")
+SEQUENCE_WORDS = {"بعد", "قبل", "عقب", "اثر", "بعيد", "after", "before", "following"}
 # who a person is in a group ("قيادي في تنظيم داعش"): the group after "في" is the one acted on
 MEMBER_WORDS = {"قيادي", "قياديا", "قياديين", "قيادات", "قائد", "قائدا", "قاده", "عضو", "عضوا", "اعضاء",
                 "عنصر", "عنصرا", "عناصر", "مقاتل", "مقاتلا", "مقاتلين", "سابقا", "سابق", "بارز", "بارزا",
@@ -621,9 +623,10 @@ class _Sentence:
             stop = min(self.e, max(clause_end, i + n + 4) + 12)
             for q in (q for q in quantities if i + n <= q.start < stop):
                 # the noun counted may carry the number itself, or stand before "one" or "two" (Arabic
-                # puts only those after the noun: "مدنيان اثنان")
+                # puts only those after the noun: "مدنيان اثنان"); a quote may open the name after it
+                reach = q.end + 2 + (q.end + 2 < self.e and self.doc[q.end + 2].text in QUOTES_AND_BRACKETS)
                 pool = [m for m in self.ents + self.nisbas if m.kind == "actor"
-                        and (q.start <= m.start <= q.end + 2 or (m.end == q.start and q.value in (1, 2)))]
+                        and (q.start <= m.start <= reach or (m.end == q.start and q.value in (1, 2)))]
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
             # and the people counted without a number: "بالإضافة إلى عناصر من مقاتلي التنظيم"
@@ -791,14 +794,17 @@ class _Sentence:
             return None
         return hit
 
-    def weapons(self, start: int, end: int, skip=()) -> set[str]:
+    def weapons(self, start: int, end: int, skip=(), supporter_from: int | None = None) -> set[str]:
+        """The weapons named in tokens [start, end); those of a supporter ("مدعومة بغطاء جوي روسي")
+        are left out -- unless the event is the supporter's own act, whose trigger is at supporter_from."""
         out, i = set(), start
         skipped = {k for m in skip for k in range(m.start, m.end)}
         while i < end:
             hit = self.weapon_at(i, any_phrase=True) if i not in skipped else None
             if hit:
                 # "مدعومة بغطاء جوي روسي"، "بدعم من الطيران": a supporter's weapon, not the attack's
-                supported = any(self.cue_at("support", k) for k in range(max(self.s, i - 3), i + 1))
+                supported = (supporter_from is None or i < supporter_from) and any(
+                    self.cue_at("support", k) for k in range(max(self.s, i - 3), i + 1))
                 if hit[1] != "none" and not supported:
                     out.add(hit[1])
                 i += hit[0]
@@ -947,7 +953,9 @@ class _Sentence:
         # a weapon that is part of another party's name ("بدعم من طائرات التحالف") is that party's,
         # and one in a place's name ("قاعدة حميميم الجوية") is no weapon at all
         others = [m for m in self.ents if (m.kind == "actor" and m not in actors) or m.kind == "place"]
-        weapons = self.weapons(min(ca, t0), answered_from, skip=others)
+        # the supporter's own act ("مدعوما بقصف مدفعي تركي") keeps its weapons
+        own = t0 if any(self.cue_at("support", k) for k in range(max(self.s, t0 - 4), t0)) else None
+        weapons = self.weapons(min(ca, t0), answered_from, skip=others, supporter_from=own)
         if trig.weapon:
             weapons.add(trig.weapon)
         ground_fire = self.has_cue("ground_fire", min(ca, t0), answered_from)
@@ -1098,9 +1106,13 @@ class _Sentence:
             alongside = any(self.cue_at("support", i) for i in range(max(self.s, ev.trigger_start - 4), ev.trigger_start))
             ev.alongside = alongside and bool(groups)
             for g in ([] if alongside else groups):
-                apart = (g.actors and ev.actors and not {m.name for m in g.actors} & {m.name for m in ev.actors}
-                         and g.locations and ev.locations
-                         and not {m.name for m in g.locations} & {m.name for m in ev.locations})
+                # two attackers at two places, or one act told as what came before or after the other
+                # ("قصف الجيش الإسرائيلي بلدات ... بعد إطلاق حزب الله صواريخ"): two incidents
+                other_attacker = bool(g.actors and ev.actors and not {m.key or m.name for m in g.actors + g.targets}
+                                      & {m.key or m.name for m in ev.actors})
+                apart = other_attacker and (
+                    (g.locations and ev.locations and not {m.name for m in g.locations} & {m.name for m in ev.locations})
+                    or (ev.trigger_start > self.s and self.norms[ev.trigger_start - 1] in SEQUENCE_WORDS))
                 # "يأتي الهجوم بعد يومين من قصف ...": a time of its own before a trigger tells another
                 # incident, and the places after that time are the other incident's
                 own_time = next((d for d in self.dates if d.end == ev.trigger_start and d.start >= g.trigger_end), None)
