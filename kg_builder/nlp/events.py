@@ -66,33 +66,11 @@ DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
 COMPLEMENTIZERS = {"ان", "بان", "وان", "that"}
 RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
-# words that may stand between a source and its reporting verb ("الجيش الإسرائيلي قد أعلن")
-REPORT_PARTICLES = {"قد", "لقد", "has", "had", "have"}
-# an act told after these happened before or after the sentence's other act ("بعد إطلاق صواريخ")
-SEQUENCE_WORDS = {"بعد", "قبل", "عقب", "اثر", "بعيد", "after", "before", "following"}
-# who a person is in a group ("قيادي في تنظيم داعش"): the group after "في" is the one acted on
-MEMBER_WORDS = {"قيادي", "قياديا", "قياديين", "قيادات", "قائد", "قائدا", "قاده", "عضو", "عضوا", "اعضاء",
-                "عنصر", "عنصرا", "عناصر", "مقاتل", "مقاتلا", "مقاتلين", "سابقا", "سابق", "بارز", "بارزا",
-                "leader", "commander", "member", "members", "fighter", "fighters", "former", "senior"}
 # pronouns of possession on a word for forces ("مقاتلوها": its fighters)
 POSSESSIVE_SUFFIXES = ("هما", "ها", "هم", "ه")
 QUOTES_AND_BRACKETS = {'"', "“", "”", "«", "»", "'", "(", ")", "[", "]"}
-# "others" after a casualty cue: people not counted by the figure before it
-OTHERS = {"اخرون", "اخرين", "اخر", "اخري", "others"}
 # places a text may put inside a governorate
 TIED_TO_GOVERNORATE = {"Settlement", "OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
-# a word of these between a cue and a name does not break the link: "على مواقع تمركز الميليشيات"
-POSITION_WORDS_AR = {"مواقع", "موقع", "مقر", "مقرات", "تجمعات", "تجمع", "نقاط", "نقطه", "مستودعات",
-                     "مستودع", "تمركز", "مراكز", "مركز", "معاقل", "معقل", "ثكنه", "ثكنات", "عناصر",
-                     "صفوف", "دوريه", "دوريات", "رتل", "ارتال", "قافله", "مخازن", "مخزن", "عسكريه",
-                     "عسكري", "اهداف", "هدف", "منشات", "تابعه", "تابعين", "تابع", "عده", "مشتركه",
-                     "قطعات", "وحدات", "ثابت", "يعتقد", "يرجح", "يشتبه", "انها", "انه",
-                     # "على محاور التماس بينهم وبين قسد": the front lines of the other side
-                     "محاور", "محور", "خطوط", "خط", "جبهات", "جبهه", "التماس", "بينهم", "بينها", "وبين",
-                     # vehicles and their riders ("سيارة عسكرية تابعة للقوات التركية"، "سيارة تقل قياديين")
-                     "سياره", "سيارات", "عربه", "عربات", "اليه", "اليات", "مركبه", "مركبات", "حافله", "تقل", "يقل",
-                     "positions", "position", "bases", "targets",
-                     "of", "the", "a", "an"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
     ({"chemical"}, "Chemical weapon"),
     ({"suicide_bomb"}, "Suicide bomb"),
@@ -122,6 +100,8 @@ class EventFinder:
         self.generic_victims = frozenset(_stem(w) for w in word_set(f"generic_victims_{lang}.txt"))
         # words for one person: "قتل مدني" counts one
         self.singular_people = word_set(f"singular_people_{lang}.txt")
+        # words for positions, sites, units and vehicles between a cue and the name that owns them
+        self.position_words = word_set(f"position_words_{lang}.txt") | word_set("position_words_en.txt")
 
     # ------------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -444,8 +424,8 @@ class _Sentence:
                     return m
             # an adjective of origin stands for its country after a position word ("مواقع إيرانية")
             # or a weapon ("الصواريخ الإسرائيلية")
-            if i > self.s and (self.variants[i - 1][-1:] and (self.variants[i - 1][-1] in POSITION_WORDS_AR
-                                                              or self.norms[i - 1] in POSITION_WORDS_AR)
+            if i > self.s and (self.variants[i - 1][-1:] and (self.variants[i - 1][-1] in self.f.position_words
+                                                              or self.norms[i - 1] in self.f.position_words)
                                or self.weapon_at(i - 1)):
                 for m in self.nisba_at.get(i, ()):
                     if m.kind in kinds:
@@ -456,7 +436,7 @@ class _Sentence:
             # the accusative ending does not hide a position word ("موقعا"، "مقرا ثابتا")
             if skip_positions and self.is_position(i):
                 limit += 1  # position words do not count against the distance
-            elif skip_positions and norm in ("في", "in") and i > self.s and self.norms[i - 1] in MEMBER_WORDS:
+            elif skip_positions and norm in ("في", "in") and i > self.s and self.cue_at("member", i - 1):
                 limit += 1  # "قياديا سابقا في فصائل المعارضة": a member in a group is the group's
             elif self.doc[i].text in CLAUSE_PUNCT or norm in self.f.stop:
                 if norm not in ("من",) or self.lang != "ar":
@@ -468,8 +448,8 @@ class _Sentence:
         """Is token i a word for positions, sites or units ("مواقع"، "بدورية"، "مقرا")?"""
         norm = self.norms[i]
         bare = norm[:-1] if self.lang == "ar" and norm.endswith("ا") and len(norm) > 3 else norm
-        return norm in POSITION_WORDS_AR or bare in POSITION_WORDS_AR or any(
-            v in POSITION_WORDS_AR for v in self.variants[i])
+        return norm in self.f.position_words or bare in self.f.position_words or any(
+            v in self.f.position_words for v in self.variants[i])
 
     def coordinated(self, end: int, start: int) -> bool:
         """Is the name at ``start`` joined by "و" (or "and", ",") to the one ending at ``end``?"""
@@ -584,7 +564,7 @@ class _Sentence:
         ذكر"، "the Observatory [SOHR] said")?"""
         words = [t for t in self.doc[a:b] if t.is_alpha]
         bracketed = b > a and self.doc[a].text in ("(", "[") and self.doc[b - 1].text in (")", "]")
-        return bracketed or all(self.norms[t.i] in REPORT_PARTICLES for t in words)
+        return bracketed or all(self.cue_at("report_particle", t.i) for t in words)
 
     def _once(self, name: str, compute):
         if name not in self._memo:
@@ -687,7 +667,7 @@ class _Sentence:
                 i += n
                 continue
             a, b = self.clause_bounds(i)
-            if i + n < end and self.norms[i + n] in OTHERS and not any(q.start == i + n + 1 for q in quantities):
+            if i + n < end and self.cue_at("others", i + n) and not any(q.start == i + n + 1 for q in quantities):
                 # "قتل سبعة عناصر وأصيب آخرون": others, of no number, not the seven again
                 vague[group] = True
                 i += n
@@ -1112,7 +1092,7 @@ class _Sentence:
                                       & {m.key or m.name for m in ev.actors})
                 apart = other_attacker and (
                     (g.locations and ev.locations and not {m.name for m in g.locations} & {m.name for m in ev.locations})
-                    or (ev.trigger_start > self.s and self.norms[ev.trigger_start - 1] in SEQUENCE_WORDS))
+                    or (ev.trigger_start > self.s and self.cue_at("sequence", ev.trigger_start - 1)))
                 # "يأتي الهجوم بعد يومين من قصف ...": a time of its own before a trigger tells another
                 # incident, and the places after that time are the other incident's
                 own_time = next((d for d in self.dates if d.end == ev.trigger_start and d.start >= g.trigger_end), None)
@@ -1428,7 +1408,7 @@ class _Sentence:
             for k in range(t1, min(self.e - 2, t1 + 20)):
                 if any(v in CLAUSE_WORDS for v in self.variants[k]):
                     break
-                if self.norms[k] in MEMBER_WORDS and self.norms[k + 1] in ("في", "in"):
+                if self.cue_at("member", k) and self.norms[k + 1] in ("في", "in"):
                     m = next((m for m in self.by_start.get(k + 2, ()) if m.kind == "actor"), None)
                     if m is not None and m is not actor:
                         out.append(m)
@@ -1444,7 +1424,7 @@ class _Sentence:
                 and self.is_position(m.start - 1)
             # "اغتال مسلحون قياديا في فصائل المعارضة": the member's group
             member = m is not None and m.start - 2 >= after_subject and self.norms[m.start - 1] in ("في", "in") \
-                and self.norms[m.start - 2] in MEMBER_WORDS
+                and self.cue_at("member", m.start - 2)
             if m is not None and m is not actor and (not self.prepositional(m) or owner or member):
                 out.append(m)
         return out
