@@ -843,3 +843,12 @@ def test_a_supporters_shelling_keeps_its_weapon_and_a_quoted_group_is_counted(ex
 def test_a_driver_killed_is_one_and_trucks_are_no_toll(extractor):
     [e] = run(extractor, "استهدفت طائرة مسيرة مجهولة شاحنات قرب البوكمال، ما أدى إلى احتراق ثلاث شاحنات ومقتل سائق.").events
     assert e.killed == 1
+
+
+def test_storming_sniping_and_executions_are_acts(extractor):
+    [e] = run(extractor, "اقتحمت قوات النظام بلدة الكرك الشرقي في ريف درعا بعد اشتباكات مع مسلحين محليين.").events
+    assert e.sub_event_type == "Armed clash"
+    [f] = run(extractor, "أعدم تنظيم داعش خمسة مدنيين في بلدة الشعفة بتهمة التعامل مع قسد.").events
+    assert f.sub_event_type == "Attack" and f.actors == ("actor/isis",)
+    [g] = run(extractor, "قتل مدني برصاص قناص لقوات النظام في بلدة كفرنبل.").events
+    assert g.killed == 1

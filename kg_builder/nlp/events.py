@@ -590,6 +590,8 @@ class _Sentence:
                 if pool:
                     out.append(min(pool, key=lambda m: m.start))
             if not any(i + n <= q.start <= i + n + 2 for q in quantities):
+                # one named by a singular noun ("قتل مدني")
+                out += [m for m in self.by_start.get(i + n, ()) if m.kind == "actor" and m.type != "Source"]
                 # people counted by no number, told by origin: "مقتل مسلحين إيرانيين وعراقيين"
                 at = i + n + 1
                 for m in self.nisbas:
