@@ -20,10 +20,12 @@ import datetime as _dt
 import hashlib
 import re
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from kg_builder.gazetteer import class_hierarchy
 from kg_builder.model import ACLED_TYPES, EVENT_TYPE_OF, Entity, Event, Extraction, Span, acled_class_name
 
 # --- namespaces -------------------------------------------------------------------------------------
@@ -351,11 +353,29 @@ def extraction_quads(
     return list(dict.fromkeys(quads))
 
 
+@lru_cache(maxsize=1)
+def _broader_classes() -> dict[str, tuple[str, ...]]:
+    """Class local name -> all its kgb: superclasses (from kgb.ttl), read once."""
+    direct = class_hierarchy()
+
+    def up(cls: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
+        out: list[str] = []
+        for sup in direct.get(cls, ()):
+            if sup not in seen and sup not in out:
+                out += [sup, *(c for c in up(sup, seen + (cls,)) if c not in out)]
+        return tuple(out)
+
+    return {cls: up(cls) for cls in direct}
+
+
 def _entity_quads(entity: Entity, add) -> None:
     node = _n(entity_iri(entity.key))
     add(node, RDF_TYPE, kgb(entity.type))
-    # The superclass as well, so "all actors" / "all places" needs no ontology graph (and no reasoner).
+    # The superclasses as well, so "all actors", "all places" or "all regions" (a broad area is one)
+    # need no ontology graph (and no reasoner).
     if entity.kind in ("actor", "place"):
+        for broader in _broader_classes().get(entity.type, ()):
+            add(node, RDF_TYPE, kgb(broader))
         add(node, RDF_TYPE, kgb(entity.kind.capitalize()))
     add(node, SKOS_PREF_LABEL, _label(entity.label_en, "en"))
     add(node, SKOS_PREF_LABEL, _label(entity.label_ar, "ar"))

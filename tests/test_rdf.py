@@ -255,6 +255,17 @@ def test_mentions_entities_labels_and_coordinates():
     assert objects(quads, geometry.value, "http://www.opengis.net/ont/geosparql#asWKT")[0].value == "POINT(40.6 35.1)"
 
 
+def test_an_entity_is_typed_by_all_its_classes_so_queries_need_no_reasoner():
+    from dataclasses import replace
+    area = Entity("place/east-of-the-euphrates", "place", "Area", label_ar="شرق الفرات",
+                  label_en="east of the Euphrates", in_gazetteer=True, mentions=(span("الميليشيات"),))
+    x = seed_extraction()
+    x = replace(x, entities=x.entities + (area,))
+    quads = extraction_quads(x, content_hash=SEED_HASH, generated_at=GENERATED_AT)
+    types = set(objects(quads, entity_iri(area.key), "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"))
+    assert types == {NamedNode(KGB + "Area"), NamedNode(KGB + "Region"), NamedNode(KGB + "Place")}
+
+
 def test_attacked_shortcut_only_for_violent_events():
     quads = seed_quads()
     attacked = {(q.subject.value, q.object.value) for q in quads if q.predicate == NamedNode(KGB + "attacked")}
