@@ -749,6 +749,8 @@ def test_similar_attacks_are_no_incident(extractor):
 def test_a_name_that_begins_with_a_clitic_letter_keeps_it(extractor):
     x = run(extractor, "قتل خمسة عناصر من فصائل موالية لإيران في غارة على البوكمال.")
     assert any((e.label_ar or "").startswith("فصائل") for e in x.entities)
+    y = run(extractor, "هاجمت كتائب الفاروق بلدة كفرنبل.")
+    assert any((e.label_ar or "") == "كتائب الفاروق" for e in y.entities)
 
 
 def test_reconnaissance_planes_overhead_make_no_air_strike(extractor):

@@ -179,8 +179,14 @@ class EntityFinder:
     # -- pass 1 and 2: gazetteer names and head-noun patterns --------------------------------------
     def _mention(self, p0: int, p1: int, kind, type_, key, origin, name=None) -> EntityMention:
         """A mention over word positions [p0, p1) (see ``keep`` in __call__)."""
-        mention = make_entity_mention(self._doc, self._keep[p0], self._keep[p1 - 1] + 1, kind, type_, key, origin, name)
-        token = self._doc[mention.start]
+        start, end = self._keep[p0], self._keep[p1 - 1] + 1
+        token = self._doc[start]
+        first = self._matched_form(token) if name is None else None
+        if first is not None:
+            # the name as its first word was matched: "فصائل"، "لواء"، "كتائب" keep a first letter that
+            # only looks like a clitic
+            name = " ".join([first] + [t._.norm_key for t in self._doc[start + 1:end] if t._.norm_key])
+        mention = make_entity_mention(self._doc, start, end, kind, type_, key, origin, name)
         mention.preposition = self._preposition(token)
         if self._conjunction(token) and mention.text[:1] in ("و", "ف"):
             # "وبريطانيا" names Britain: the mention is the name, without the "and" glued to it
@@ -193,7 +199,7 @@ class EntityFinder:
     def _matched_form(self, token) -> str | None:
         """The form of the word a name or head was matched with: the first of its variants (the
         order :meth:`PhraseTable.match` tries them in) that opens an entry."""
-        tables = (self.names.by_first, self.lexicon.entity_heads.by_first)
+        tables = (self.names.by_first, self.lexicon.entity_heads.by_first, self.affiliation.get("fighters", ()))
         return next((v for v in token._.variants if any(v in t for t in tables)), None)
 
     def _conjunction(self, token) -> bool:
@@ -274,12 +280,8 @@ class EntityFinder:
             return None
         if not (set(variants[i]) | {norms[i]}) & fighters or not (set(variants[i + 1]) | {norms[i + 1]}) & affiliation:
             return None
-        # the name as the word was matched: "فصائل" keeps its ف (a letter of the word, not "and")
-        head = norms[i] if norms[i] in fighters else next(v for v in variants[i] if v in fighters)
-
         def mention(end: int) -> EntityMention:
-            return self._mention(i, end, "actor", "Militia", None, "affiliation",
-                                 name=" ".join([head] + [n for n in norms[i + 1:end] if n]))
+            return self._mention(i, end, "actor", "Militia", None, "affiliation")
 
         j = i + 2
         if j < len(norms) and norms[j] in PATRON_PRONOUNS:
