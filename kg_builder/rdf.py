@@ -357,15 +357,16 @@ def extraction_quads(
 def _broader_classes() -> dict[str, tuple[str, ...]]:
     """Class local name -> all its kgb: superclasses (from kgb.ttl), read once."""
     direct = class_hierarchy()
-
-    def up(cls: str, seen: tuple[str, ...] = ()) -> tuple[str, ...]:
-        out: list[str] = []
-        for sup in direct.get(cls, ()):
-            if sup not in seen and sup not in out:
-                out += [sup, *(c for c in up(sup, seen + (cls,)) if c not in out)]
-        return tuple(out)
-
-    return {cls: up(cls) for cls in direct}
+    out: dict[str, tuple[str, ...]] = {}
+    for cls in direct:
+        found, todo = [], list(direct[cls])
+        while todo:
+            sup = todo.pop(0)
+            if sup not in found:
+                found.append(sup)
+                todo += direct.get(sup, ())
+        out[cls] = tuple(found)
+    return out
 
 
 def _entity_quads(entity: Entity, add) -> None:

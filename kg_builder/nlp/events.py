@@ -70,7 +70,7 @@ FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCro
 POSSESSIVE_SUFFIXES = ("هما", "ها", "هم", "ه")
 QUOTES_AND_BRACKETS = {'"', "“", "”", "«", "»", "'", "(", ")", "[", "]"}
 # places a text may put inside a governorate
-TIED_TO_GOVERNORATE = {"Settlement", "OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
+TIED_TO_GOVERNORATE = FACILITY_TYPES | {"Settlement"}
 WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger (ACLED precedence)
     ({"chemical"}, "Chemical weapon"),
     ({"suicide_bomb"}, "Suicide bomb"),
