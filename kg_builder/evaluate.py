@@ -5,7 +5,9 @@ line, each with its events; each role a list of entities, each entity a list of 
 
 * a system event matches a gold event of the same article when both are political violence (Battles,
   Explosions/Remote violence, Violence against civilians) or share the event type, and at least one of
-  actor, target, location matches; pairs are taken greedily, best overlap first, one to one;
+  actor, target, location matches; a gold event's ``alternatives`` (other codings of one incident) count
+  as its type too; pairs are taken greedily, best overlap first, one to one, a tie going to the pair whose
+  dates agree, then to the earlier events;
 * precision counts matched system events over system events, leaving out those matched to optional
   gold events; recall counts matched required gold events over required gold events;
 * names match after normalisation (diacritics, hamza forms, ى/ي, ة/ه, leading clitics and the article)
@@ -13,7 +15,8 @@ line, each with its events; each role a list of entities, each entity a list of 
 * arguments: entity-level precision/recall per role on matched pairs (in Battles the two sides are
   scored together, direction not counted); direction: share of non-Battles pairs with gold actor and
   target whose system actor matches the gold actor and not the gold target; killed/injured exact and
-  date within a day where the gold has them; sub-event type exact.
+  date within a day where the gold has them; sub-event type exact (or one of the alternatives);
+  ``system_unmatched`` counts system events paired with no gold event.
 
 >>> gold = [{"doc": "d", "events": [{"required": True, "event_type": "Battles",
 ...          "sub_event_type": "Armed clash", "actor": [["داعش"]], "target": [], "location": [],
@@ -110,9 +113,19 @@ def _overlap(gold, system) -> int:
                if any(_entity_match(g, s) for g in gold.get(gr, []) for s in system.get(sr, [])))
 
 
+def _codings(gold) -> list[tuple]:
+    """The gold event's (event_type, sub_event_type) and the other codings it accepts (``alternatives``)."""
+    return [(gold.get("event_type"), gold.get("sub_event_type"))] + [
+        (alt.get("event_type"), alt.get("sub_event_type")) for alt in gold.get("alternatives", [])]
+
+
 def _compatible(gold, system) -> bool:
-    gt, st = gold.get("event_type"), system.get("event_type")
-    return gt == st or (gt in VIOLENT and st in VIOLENT)
+    st = system.get("event_type")
+    return any(gt == st or (gt in VIOLENT and st in VIOLENT) for gt, _ in _codings(gold))
+
+
+def _same_type(gold, system) -> bool:
+    return any(sub == system.get("sub_event_type") for _, sub in _codings(gold))
 
 
 def _day(value):
@@ -120,6 +133,30 @@ def _day(value):
         return datetime.date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError):
         return None
+
+
+def _within_a_day(gold_date, system_date) -> bool:
+    gday, sday = _day(gold_date), _day(system_date)
+    return bool(gday and sday and abs((gday - sday).days) <= 1)
+
+
+def _pairs(gold: list[dict], system: list[dict]) -> list[tuple[dict, dict]]:
+    """One-to-one (gold, system) pairs of one article: compatible types and at least one shared role;
+    greedy, best overlap first; ties go to a pair whose dates agree, then to the earlier events."""
+    candidates = []
+    for i, g in enumerate(gold):
+        for j, s in enumerate(system):
+            if _compatible(g, s) and (ov := _overlap(g, s)):
+                candidates.append((ov + 0.5 * _same_type(g, s) + 0.1 * g.get("required", True)
+                                   + 0.05 * _within_a_day(g.get("date"), s.get("date")), i, j))
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    taken_g, taken_s, pairs = set(), set(), []
+    for _, i, j in candidates:
+        if i not in taken_g and j not in taken_s:
+            taken_g.add(i)
+            taken_s.add(j)
+            pairs.append((gold[i], system[j]))
+    return pairs
 
 
 def _f1(tp, fp, fn) -> float:
@@ -138,29 +175,18 @@ def score(gold_docs: list[dict], system_events: list[dict]) -> tuple[dict, dict[
     per_doc = {}
     for gd in gold_docs:
         gold, system = gd["events"], by_doc.get(gd["doc"], [])
-        candidates = []
-        for i, g in enumerate(gold):
-            for j, s in enumerate(system):
-                if _compatible(g, s) and (ov := _overlap(g, s)):
-                    same_type = g.get("sub_event_type") == s.get("sub_event_type")
-                    candidates.append((ov + 0.5 * same_type + 0.1 * g.get("required", True), i, j))
-        candidates.sort(reverse=True)
-        taken_g, taken_s, pairs = set(), set(), []
-        for _, i, j in candidates:
-            if i not in taken_g and j not in taken_s:
-                taken_g.add(i)
-                taken_s.add(j)
-                pairs.append((gold[i], system[j]))
+        pairs = _pairs(gold, system)
         required = sum(1 for g in gold if g.get("required", True))
         found = sum(1 for g, _ in pairs if g.get("required", True))
         m["gold_required"] += required
         m["matched_required"] += found
         m["sys_events"] += len(system)
         m["sys_on_optional"] += sum(1 for g, _ in pairs if not g.get("required", True))
+        m["sys_unmatched"] += len(system) - len(pairs)
         per_doc[gd["doc"]] = (required, found, len(system) - len(pairs))
         for g, s in pairs:
             m["pairs"] += 1
-            m["type_ok"] += g.get("sub_event_type") == s.get("sub_event_type")
+            m["type_ok"] += _same_type(g, s)
             battle = g.get("event_type") == "Battles"   # two sides of a clash: who is actor is arbitrary
             for gr, sr in ROLES:
                 if battle and gr == "target":
@@ -174,7 +200,7 @@ def score(gold_docs: list[dict], system_events: list[dict]) -> tuple[dict, dict[
                     roles[gr][key] += value
             if g.get("actor") and g.get("target") and not battle:
                 m["dir_total"] += 1
-                # counted as the reference scorer counts it: the gold actor is among the system's actors
+                # the gold actor is among the system's actors (then the target cannot count as swapped)
                 m["dir_ok"] += any(_entity_match(ge, se) for ge in g["actor"] for se in s.get("actors", []))
             for k in ("killed", "injured"):
                 if g.get(k) is not None:
@@ -182,12 +208,12 @@ def score(gold_docs: list[dict], system_events: list[dict]) -> tuple[dict, dict[
                     m[k + "_ok"] += s.get(k) == g[k]
             if g.get("date"):
                 m["date_total"] += 1
-                gday, sday = _day(g["date"]), _day(s.get("date"))
-                m["date_ok"] += bool(gday and sday and abs((gday - sday).days) <= 1)
+                m["date_ok"] += _within_a_day(g["date"], s.get("date"))
     counted = m["sys_events"] - m["sys_on_optional"]
     precision = (m["pairs"] - m["sys_on_optional"]) / counted if counted else 0.0
     recall = m["matched_required"] / m["gold_required"] if m["gold_required"] else 0.0
     out = {"docs": len(gold_docs), "gold_required": m["gold_required"], "system_events": m["sys_events"],
+           "system_unmatched": m["sys_unmatched"],
            "event_precision": round(precision, 3), "event_recall": round(recall, 3),
            "event_f1": round(2 * precision * recall / (precision + recall), 3) if precision + recall else 0.0,
            "sub_event_type_acc": round(m["type_ok"] / m["pairs"], 3) if m["pairs"] else 0.0}

@@ -71,14 +71,43 @@ def test_eval_command_scores_an_analysts_own_gold(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not (SHARED / "tools" / "score_events.py").exists(), reason="../shared is not beside the repo")
-def test_agrees_with_the_reference_scorer_on_the_dev_set(tmp_path, capsys):
+@pytest.mark.parametrize("gold_files, corpus_files", [
+    (["seed.jsonl", "dev-ar.jsonl"], ["seed-omar-field.txt", "dev-ar.jsonl"]),
+    (["dev-ar2.jsonl"], ["dev-ar2.jsonl"]),          # the set with alternative codings
+    (["dev-en.jsonl"], ["dev-en.jsonl"]),
+], ids=["seed+dev-ar", "dev-ar2", "dev-en"])
+def test_agrees_with_the_reference_scorer_on_the_dev_set(tmp_path, capsys, gold_files, corpus_files):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text((SHARED / "gold" / "seed.jsonl").read_text(encoding="utf-8")
-                    + (SHARED / "gold" / "dev-ar.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    gold.write_text("".join((SHARED / "gold" / name).read_text(encoding="utf-8") for name in gold_files),
+                    encoding="utf-8")
     events = tmp_path / "events.jsonl"
-    assert main(["eval", str(gold), str(SHARED / "corpus" / "seed-omar-field.txt"),
-                 str(SHARED / "corpus" / "dev-ar.jsonl"), "--events", str(events)]) == 0
-    ours = json.loads(capsys.readouterr().out.splitlines()[-1])
-    reference = subprocess.run([sys.executable, str(SHARED / "tools" / "score_events.py"), str(gold), str(events)],
-                               capture_output=True, text=True, check=True)
-    assert ours == json.loads(reference.stdout.splitlines()[-1])
+    assert main(["eval", str(gold), *(str(SHARED / "corpus" / name) for name in corpus_files),
+                 "--events", str(events), "--per-doc"]) == 0
+    ours = capsys.readouterr().out.splitlines()
+    reference = subprocess.run([sys.executable, str(SHARED / "tools" / "score_events.py"), str(gold), str(events),
+                                "--per-doc"], capture_output=True, text=True, check=True)
+    theirs = reference.stdout.splitlines()
+    assert json.loads(ours[-1]) == json.loads(theirs[-1])
+    assert ours[:-1] == theirs[:-1]                  # required/found/spurious, article by article
+
+
+def test_an_alternative_coding_matches_and_counts_as_the_right_type():
+    arrest = gold_event(event_type="Strategic developments", sub_event_type="Arrests", target=[["ثلاثة شبان"]],
+                        location=[["درعا"]],
+                        alternatives=[{"event_type": "Violence against civilians",
+                                       "sub_event_type": "Abduction/forced disappearance"}])
+    system = [{"doc": "d", "event_type": "Violence against civilians", "sub_event_type": "Abduction/forced disappearance",
+               "actors": [], "targets": [], "locations": [{"mentions": ["مدينة درعا"]}]}]
+    metrics, _ = score([gold_line("d", arrest)], system)
+    assert metrics["event_f1"] == 1.0 and metrics["sub_event_type_acc"] == 1.0
+    assert metrics["system_unmatched"] == 0
+
+
+def test_equal_matches_go_to_the_pair_whose_dates_agree():
+    gold = [gold_line("d", gold_event(location=[["بنش"]], date="2019-03-10", killed=2),
+                      gold_event(location=[["بنش"]], date="2019-03-12", killed=5))]
+    system = [{"doc": "d", "event_type": "Explosions/Remote violence", "sub_event_type": "Shelling/artillery/missile attack",
+               "actors": [], "targets": [], "locations": [{"mentions": ["بنش"]}], "date": day, "killed": killed}
+              for day, killed in (("2019-03-12", 5), ("2019-03-10", 2))]
+    metrics, _ = score(gold, system)
+    assert metrics["killed_acc"] == 1.0 and metrics["date_acc"] == 1.0
