@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["NormText", "normalise", "match_key", "clitic_variants", "strip_article"]
+__all__ = ["NormText", "normalise", "match_key", "clitic_variants", "strip_article", "is_word"]
 
 
 # --- the character table ------------------------------------------------------------------------
@@ -42,6 +42,7 @@ _TATWEEL = ["\u0640"]
 # Invisible formatting and direction controls pasted in from web pages and word processors. They sit
 # inside words ("الجيش\u200f") and would break every lookup.
 _INVISIBLE = [
+    "\u200b",  # zero width space
     "\u200c",  # zero width non-joiner
     "\u200d",  # zero width joiner
     "\u200e",  # left-to-right mark
@@ -49,8 +50,11 @@ _INVISIBLE = [
     "\u061c",  # Arabic letter mark
     *[chr(c) for c in range(0x202A, 0x202F)],  # embeddings and overrides
     *[chr(c) for c in range(0x2066, 0x206A)],  # isolates
+    *[chr(c) for c in range(0x2060, 0x2065)],  # word joiner and the invisible operators
     "\ufeff",  # byte order mark / zero width no-break space
     "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\u180e",  # Mongolian vowel separator (once a zero width space)
 ]
 
 # One letter for several spellings of the same letter (the usual "light" Arabic normalisation).
@@ -174,6 +178,19 @@ def normalise(text: str) -> NormText:
         previous_end = m.end()
     offsets.extend(range(previous_end, len(text) + 1))
     return NormText(normalised, tuple(offsets))
+
+
+def is_word(text: str) -> bool:
+    """True if the text is letters only once diacritics, tatweel and invisible marks are folded away.
+
+    ``str.isalpha`` says no to a vowelled word or one with a zero-width mark pasted inside it; the
+    pipeline tells words by this instead (it is spaCy's ``is_alpha`` there).
+
+    >>> "قَصَفَتْ".isalpha(), is_word("قَصَفَتْ"), is_word("كفر\u200bنبل"), is_word("12")
+    (False, True, True, False)
+    """
+    folded = text.translate(_TRANSLATE)
+    return folded.isalpha()
 
 
 # --- match keys ---------------------------------------------------------------------------------

@@ -141,6 +141,32 @@ def test_evidence_points_at_the_original_text(extractor):
             assert text[ev.start:ev.end] == ev.text
 
 
+# zero-width and direction marks pasted from web pages and word processors, inside a word
+INVISIBLE_MARKS = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\u202b", "\u2067", "\u2060",
+                   "\ufeff", "\u00ad"]
+
+
+@pytest.mark.parametrize("mark", INVISIBLE_MARKS, ids=[f"U+{ord(m):04X}" for m in INVISIBLE_MARKS])
+def test_an_invisible_mark_inside_a_name_leaves_it_recognised(extractor, mark):
+    plain = "قصفت قوات النظام بالمدفعية بلدة كفرنبل بريف إدلب الجنوبي."
+    marked = plain.replace("النظام", "النظ" + mark + "ام").replace("كفرنبل", "كفر" + mark + "نبل")
+    want, got = run(extractor, plain), run(extractor, marked)
+    assert {e.key for e in got.entities} == {e.key for e in want.entities}
+    assert [(e.sub_event_type, e.actors, e.locations) for e in got.events] == \
+        [(e.sub_event_type, e.actors, e.locations) for e in want.events]
+    for entity in got.entities:                      # spans still point into the text as written
+        for span in entity.mentions:
+            assert marked[span.start:span.end] == span.text
+    town = next(e for e in got.entities if e.kind == "place" and not e.in_gazetteer)
+    assert mark in town.mentions[0].text
+
+
+def test_a_vowelled_word_is_still_a_word(extractor):
+    plain = run(extractor, "قصفت قوات النظام بلدة كفرنبل.")
+    vowelled = run(extractor, "قَصَفَتْ قوات النظام بلدةَ كَفْرنَبْل.")
+    assert {e.key for e in vowelled.entities} == {e.key for e in plain.entities}
+
+
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_every_lexicon_key_names_a_gazetteer_entry(lang):
     from kg_builder.gazetteer import load_gazetteer
