@@ -46,8 +46,10 @@ def _forms(text: str, lang: str) -> tuple[str, tuple[str, ...]]:
     if lang == "ar":
         return key, tuple(dict.fromkeys(clitic_variants(key)))
     variants = [key]
-    if key.endswith("'s") or key.endswith("’s"):
-        variants.append(key[:-2])
+    # a possessive the tokenizer left on the word: match_key drops the apostrophe ("Syria's" ->
+    # "syrias"), so it is told by the text and the bare "s" is taken off the key
+    if text.endswith(("'s", "’s", "'S", "’S")) and len(key) > 1 and key.endswith("s"):
+        variants.append(key[:-1])
     return key, tuple(variants)
 
 

@@ -99,22 +99,28 @@ def _lexicon() -> _Lexicon:
 
 _TOKEN_RE = re.compile(r"\d+|[\u0621-\u064a\u0671-\u06d3]+|[a-z]+")
 
+
+def _words(*words: str) -> frozenset[str]:
+    """Words typed into code, normalised as the text they are compared with (alef forms, ى, ة...)."""
+    return frozenset(normalise(w).text for w in words)
+
+
 # Words that may stand before a bare year ("عام 2017", "منذ 2014", "in 2018"); they join the span.
-_YEAR_CUES = frozenset({"عام", "العام", "سنه", "لعام", "بعام", "منذ", "في", "خلال", "مطلع", "اواخر", "اوايل",
-                        "منتصف", "نهايه", "بدايه", "اواسط", "حتي", "in", "since", "during", "until", "by", "of",
-                        "early", "late", "mid"})
+_YEAR_CUES = _words("عام", "العام", "سنه", "لعام", "بعام", "منذ", "في", "خلال", "مطلع", "اواخر", "اوايل",
+                    "منتصف", "نهايه", "بدايه", "اواسط", "حتي", "in", "since", "during", "until", "by", "of",
+                    "early", "late", "mid")
 # Words that start a month phrase and belong to it: "مطلع نيسان", "early March".
-_MONTH_OPENERS = frozenset({"مطلع", "اوايل", "منتصف", "اواسط", "اواخر", "نهايه", "بدايه", "اول", "اخر",
-                            "early", "mid", "late", "end", "beginning", "start"})
+_MONTH_OPENERS = _words("مطلع", "اوايل", "منتصف", "اواسط", "اواخر", "نهايه", "بدايه", "اول", "اخر",
+                        "early", "mid", "late", "end", "beginning", "start")
 # Qualifiers after a month or weekday: when is it relative to publication.
-_PAST = frozenset({"الماضي", "الماضيه", "المنصرم", "المنصرمه", "السابق", "last", "past"})
-_CURRENT = frozenset({"الحالي", "الجاري", "الحاليه", "الجاريه", "this"})
-_NEXT = frozenset({"المقبل", "القادم", "المقبله", "القادمه", "next"})
-_MONDAY_CUES_AFTER = frozenset({"ان", "انه", "عن", "بان", "الماضي"})
-_MONTH_CUES_BEFORE = frozenset({"شهر", "month", "of"})
+_PAST = _words("الماضي", "الماضيه", "المنصرم", "المنصرمه", "السابق", "last", "past")
+_CURRENT = _words("الحالي", "الجاري", "الحاليه", "الجاريه", "this")
+_NEXT = _words("المقبل", "القادم", "المقبله", "القادمه", "next")
+_MONDAY_CUES_AFTER = _words("ان", "انه", "عن", "بان", "الماضي")
+_MONTH_CUES_BEFORE = _words("شهر", "month", "of")
 # Prepositions that make an ambiguous month name a month ("في آب", "in May"); not part of the span.
-_AMBIGUOUS_MONTH_CUES = frozenset({"في", "منذ", "خلال", "حتي", "in", "since", "during", "until", "early",
-                                   "late", "mid", "by"})
+_AMBIGUOUS_MONTH_CUES = _words("في", "منذ", "خلال", "حتي", "in", "since", "during", "until", "early",
+                               "late", "mid", "by")
 # English parts of the day after a weekday ("Friday night").
 _EN_DAY_PARTS = frozenset({"night", "morning", "evening", "afternoon"})
 # Clitics that may be glued to a month name or weekday ("بيناير", "وفي", "والجمعه").

@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from kg_builder.gazetteer import load_gazetteer
 from kg_builder.normalise import match_key
 from kg_builder.nlp.components import make_entity_mention, token_forms
-from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon, word_set
+from kg_builder.nlp.lexicon import PhraseTable, _rows, inflect, load_lexicon, normalised_words, word_set
 from kg_builder.nlp.mentions import EntityMention
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.resources import nlp_data_dir
@@ -84,8 +84,10 @@ def _affiliation_words(lang: str) -> dict[str, frozenset[str]]:
 
 
 # what may follow an affiliation word to name the patron: a pronoun, or a preposition and a name
-PATRON_PRONOUNS = {"له", "لها", "لهم", "لهما", "معه", "معها", "معهم", "منه", "منها", "منهم"}
-PATRON_PREPOSITIONS = {"من", "مع", "قبل"}
+PATRON_PRONOUNS = normalised_words("له", "لها", "لهم", "لهما", "معه", "معها", "معهم", "منه", "منها", "منهم")
+PATRON_PREPOSITIONS = normalised_words("من", "مع", "قبل")
+# "4 قرى هي شقرا والحصان": the pronoun after a head, before the names
+NAMING_PRONOUNS = normalised_words("هي", "وهي", "هما")
 # a coref row whose classes are this word points back to the last name opened by the same noun
 SAME_HEAD = "same-head"
 
@@ -243,7 +245,7 @@ class EntityFinder:
             # head of a name in construct ("حقل العمر") has no article; coreference handles descriptions
             return []
         j = i + n
-        if not keep_head and j < len(norms) and norms[j] in ("هي", "وهي", "هما"):
+        if not keep_head and j < len(norms) and norms[j] in NAMING_PRONOUNS:
             j += 1      # "4 قرى هي شقرا والحصان": the names come after the pronoun
         inner = self.names.match(variants, norms, j) if j < len(norms) else None
         if inner:

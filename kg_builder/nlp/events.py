@@ -32,39 +32,47 @@ from spacy.tokens import Doc
 from kg_builder.model import (BROAD_PLACE_TYPES, EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE,
                               TERRITORY_TYPES, lowest_toll)
 from kg_builder.nlp.components import token_forms
-from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, load_lexicon, word_set
+from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, load_lexicon, normalised_words, word_set
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
 from kg_builder.nlp.mentions import ControlCandidate, EntityMention, EventCandidate
 
 CLAUSE_PUNCT = {"،", ",", "؛", ";", ":", "(", ")", "-", "–", "—"}
+# Words in code are compared with normalised tokens (``match_key``: على -> علي، حتى -> حتي، أخرى ->
+# اخري): they are written normalised, and normalised_words() makes sure of it at import.
 # prepositions that make the next name an object, not a subject (a particle like إن does not)
-PREPOSITIONS = {"في", "علي", "على", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتى", "بعد", "قبل",
-                "خلال", "عند", "لدي", "نحو", "باتجاه",
-                # nouns used as prepositions of cause and time ("جراء قصف"، "إثر هجوم"، "عقب غارة")
-                "جراء", "اثر", "بسبب", "نتيجه", "عقب", "اثناء",
-                "in", "on", "at", "of", "by", "to", "from", "with",
-                "near", "against", "into", "toward", "towards"}
+PREPOSITIONS = normalised_words(
+    "في", "علي", "من", "الي", "عن", "مع", "ضد", "بين", "قرب", "منذ", "حتي", "بعد", "قبل",
+    "خلال", "عند", "لدي", "نحو", "باتجاه",
+    # nouns used as prepositions of cause and time ("جراء قصف"، "إثر هجوم"، "عقب غارة")
+    "جراء", "اثر", "بسبب", "نتيجه", "عقب", "اثناء",
+    "in", "on", "at", "of", "by", "to", "from", "with",
+    "near", "against", "into", "toward", "towards")
+# "to" before the figure a toll rose to ("ارتفعت حصيلة القتلى إلى 27")
+TO = normalised_words("الي", "to")
+# "on", "over" after a verb of holding ("تسيطر X على Y")
+OVER = normalised_words("علي", "of", "over")
 PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
 TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose to 27")
 # English words after which a trigger that can be a verb or a noun is the noun
-EN_NOUN_CONTEXT = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "new",
-                   "several", "many", "more", "further", "deadly", "fresh", "latest", "two", "three"}
+EN_NOUN_CONTEXT = normalised_words("the", "a", "an", "this", "that", "these", "those", "its", "their", "his",
+                                   "her", "new", "several", "many", "more", "further", "deadly", "fresh",
+                                   "latest", "two", "three")
 # how many sentences after an incident one may still add to it (its toll, who did it)
 NEXT_SENTENCES = 2
 # how far after a light verb (شن، نفذ) its noun may stand
 LIGHT_VERB_REACH = 16
 # adverbs that may stand between a verb and its object
-FILLERS = {"كذلك", "ايضا", "مجددا", "مره", "اخرى", "خلالها", "خلاله", "حينها", "بعدها", "اثرها",
-           "again", "also"}
+FILLERS = normalised_words("كذلك", "ايضا", "مجددا", "مره", "اخري", "خلالها", "خلاله", "حينها", "بعدها", "اثرها",
+                           "again", "also")
 # words that open a new clause: what follows them is not a role of a trigger before them
-CLAUSE_WORDS = {"بينما", "فيما", "حين", "بعدما", "عندما", "حيث", "while", "whereas", "when"}
+CLAUSE_WORDS = normalised_words("بينما", "فيما", "حين", "بعدما", "عندما", "حيث", "while", "whereas", "when")
 # "أعلنت قسد أنها طردت قوات النظام": the pronoun is the subject (the name before it); the name after
 # the verb is its object
-SUBJECT_PRONOUNS = {"انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه"}
-DUMMY_PRONOUNS = {"انه", "بانه", "وانه"}
+SUBJECT_PRONOUNS = normalised_words("انها", "انه", "انهم", "انهما", "بانها", "بانه", "بانهم", "وانها", "وانه")
+DUMMY_PRONOUNS = normalised_words("انه", "بانه", "وانه")
 # "إن/أن" opening a reported clause: a name before it is not the subject of a verb after it
-COMPLEMENTIZERS = {"ان", "بان", "وان", "that"}
-RELATIVE_PRONOUNS = {"التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that"}
+COMPLEMENTIZERS = normalised_words("ان", "بان", "وان", "that")
+RELATIVE_PRONOUNS = normalised_words("التي", "الذي", "الذين", "اللذين", "اللتين", "اللذان", "which", "who", "that")
 FACILITY_TYPES = {"OilField", "GasField", "MilitaryBase", "Facility", "BorderCrossing"}
 # pronouns of possession on a word for forces ("مقاتلوها": its fighters)
 POSSESSIVE_SUFFIXES = ("هما", "ها", "هم", "ه")
@@ -196,7 +204,7 @@ def _enclosing_governorates(doc: Doc, ents: list[EntityMention]) -> dict[str, En
     places = [m for m in ents if m.kind == "place"]
     for inner, outer in zip(places, places[1:]):
         if inner.type in TIED_TO_GOVERNORATE and outer.type == "Governorate":
-            between = [t.text for t in doc[inner.end:outer.start]]
+            between = [t._.norm_key or t.text for t in doc[inner.end:outer.start]]
             if all(w in (",", "،", "في", "ضمن") for w in between) and (outer.preposition or "في" in between):
                 out.setdefault(inner.key or inner.name, outer)
     return out
@@ -286,6 +294,11 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
         return []
     if found and all(ev.anaphoric for ev in found):
         for ev in found:
+            if TOTAL in ev.killed_sides and ev.killed is not None:
+                # "وارتفعت حصيلة القتلى جراء الغارات إلى 12": the incident's toll now, over any figure
+                # told before (as in _add_toll); the merge of the two tellings then keeps it
+                prev.killed, prev.killed_bound, prev.killed_sides = ev.killed, False, {TOTAL: ev.killed}
+                continue
             total = _add_sides(prev, ev.killed_sides)
             if total is not None:
                 prev.killed = ev.killed = total     # the merge of the two tellings then keeps the sum
@@ -322,6 +335,26 @@ def _attribute(event: EventCandidate, who: EntityMention) -> None:
     """Give an incident told with no attacker the one a later sentence names (never its target)."""
     if not event.actors and all(who.name != t.name for t in event.targets):
         event.actors = [who]
+        # now part of a story that says who did it: no longer the low confidence of a bare "shelling"
+        event.confidence = max(event.confidence, _confidence(event))
+
+
+# the confidence of a violent event whose telling says neither who did it nor to whom
+LOW_CONFIDENCE = 0.3
+
+
+def _confidence(ev: EventCandidate) -> float:
+    """How sure an event is, by how much of who did what to whom, where and when its telling says.
+
+    "Shelling in the area" (a violent event with neither an attacker nor a target, and no incident
+    told before it refers to) is kept only as part of a story: alone it has :data:`LOW_CONFIDENCE`,
+    below any event that says more; merged with a telling that names the attacker or the target
+    (:func:`kg_builder.resolve.merge`), or given its attacker by a later sentence, it takes theirs."""
+    if EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT and not (ev.actors or ev.targets) and not ev.anaphoric:
+        return LOW_CONFIDENCE
+    return round(min(0.95, 0.35 + 0.15 * bool(ev.actors) + 0.15 * bool(ev.targets)
+                     + 0.1 * bool(ev.locations) + 0.1 * bool(ev.date and ev.date.value)
+                     + 0.1 * ev.by_verb), 2)
 
 
 def _min(a: int | None, b: int | None) -> int | None:
@@ -686,7 +719,7 @@ class _Sentence:
             if total:
                 # "ارتفعت حصيلة القتلى إثر الغارات ... إلى 27": the toll's figure follows "إلى", however far
                 to = [q for q in quantities if i + n < q.start < min(b, i + n + 16)
-                      and self.norms[q.start - 1] in ("الى", "إلى", "to")]
+                      and self.norms[q.start - 1] in TO]
                 near = to[:1] or near
             if near:
                 q = min(near, key=lambda q: abs(q.start - i))
@@ -973,12 +1006,8 @@ class _Sentence:
                 sub in ACTED_ON_PEOPLE and actors and (locations or sentence_places)):
             # a strategic development (a takeover, an arrest) is only specific with what it acted on
             return None
-        if EVENT_TYPE_OF[sub] in VIOLENT and not (actors or targets) and not ev.anaphoric:
-            # "shelling in the area": who shelled whom is not said; keep only told as part of a story
-            ev.confidence = 0.3
-        ev.confidence = round(min(0.95, 0.35 + 0.15 * bool(actors) + 0.15 * bool(targets)
-                                  + 0.1 * bool(locations) + 0.1 * bool(date and date.value)
-                                  + 0.1 * (verb_pos is not None)), 2)
+        ev.by_verb = verb_pos is not None
+        ev.confidence = _confidence(ev)
         return ev
 
     def find_locations(self, anchor: int, t1: int, actors) -> list[EntityMention]:
@@ -1052,7 +1081,7 @@ class _Sentence:
                 continue
             j = i + n
             prep = self.norms[j] if j < self.e else ""
-            if prep in ("على", "علي", "of", "over"):
+            if prep in OVER:
                 place = self.mention_starting(j + 1, j + 3, kinds=("place",))
                 controller = self.subject(i, self.clause_bounds(i)[0])
                 add(controller, place, i)

@@ -11,6 +11,7 @@ token by :class:`PhraseTable`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,19 @@ _NOUN_SUFFIXES = ("", "ا", "ه", "ات", "ين", "ان", "ي", "يه", "يا", 
 _NOUN_PRONOUNS = ("", "ه", "ها", "هم")
 _EN_VERB_SUFFIXES = ("", "s", "ed", "d", "ing", "es")
 _EN_NOUN_SUFFIXES = ("", "s", "es")
+
+
+def normalised_words(*words: str) -> frozenset[str]:
+    """Words typed into code, in the form the tokens they are compared with have (``match_key``).
+
+    A word in code is compared with ``Token._.norm_key`` or its clitic variants, which are
+    normalised: "إلى" or "حتى" as typed would never equal "الي" or "حتي". Every set of words in the
+    extractor's code goes through this at import, as the data files go through it at load.
+
+    >>> sorted(normalised_words("إلى", "حتى", "أخرى", "to"))
+    ['to', 'اخري', 'الي', 'حتي']
+    """
+    return frozenset(match_key(w) for w in words)
 
 
 @cache
@@ -50,8 +64,29 @@ def _rows(path: Path) -> list[list[str]]:
     return rows
 
 
+# a hyphen or dash joining two words of an entry ("anti-tank", "ارض - ارض")
+_HYPHEN = re.compile(r"\s*[-\u2010-\u2015]\s*")
+
+
 def _key_words(form: str) -> tuple[str, ...]:
-    return tuple(match_key(form).split())
+    """The words of an entry as the tokens of the same text have them.
+
+    The tokenizer splits a hyphen off as a token of its own ("anti-tank" -> anti, -, tank), and a
+    punctuation token's normalised form is "" (``match_key`` drops punctuation): so a hyphen inside
+    an entry is a word "" of its own, where ``match_key`` alone would make it a space and the entry
+    would never match the text it was written from.
+
+    >>> _key_words("anti-tank"), _key_words("أرض - أرض")
+    (('anti', '', 'tank'), ('ارض', '', 'ارض'))
+    """
+    words: list[str] = []
+    for k, part in enumerate(_HYPHEN.split(form.strip())):
+        if k and words:
+            words.append("")
+        words.extend(match_key(part).split())
+    while words and not words[-1]:
+        words.pop()
+    return tuple(words)
 
 
 def _conjugate(verb: str, prefix: str) -> str:
@@ -271,7 +306,7 @@ def load_lexicon(lang: str = "ar", directory: Path | None = None) -> Lexicon:
         words = _key_words(row[0])
         value = (row[1], row[2], int(opts.get("max", "2")), opts.get("keep_head", "yes") != "no")
         heads.add(words, value)
-        if lang == "ar" and row[1] == "place" and len(words) == 1 and words[0][-1] not in "هيىا":
+        if lang == "ar" and row[1] == "place" and len(words) == 1 and words[0][-1] not in "هيا":
             # the accusative of an indefinite place noun ("هاجم مخيما للنازحين")
             heads.add((words[0] + "ا",), value)
     return Lexicon(lang=lang, triggers=triggers, cues=cues, casualties=casualties, weapons=weapons,

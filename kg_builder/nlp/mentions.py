@@ -80,6 +80,7 @@ class EventCandidate:
     roleless: bool = False     # no actor, target or place of its own (kept only joined to another)
     weak_type: bool = False    # the type is a guess (a "weak" trigger, no weapon named): another telling decides
     alongside: bool = False    # another party's act told as support of the sentence's incident (بدعم من غارات)
+    by_verb: bool = False      # told by a verb (قصفت), not only by a noun (القصف، غارة)
     confidence: float = 0.5
 
 

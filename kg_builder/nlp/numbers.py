@@ -127,7 +127,11 @@ class _Token:
 # Clitic stacks that may precede an Arabic number word or dual noun, shortest first.
 _AR_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "ال", "لل", "وب", "ول", "فب", "فل", "وك", "وال", "فال",
                 "بال", "كال", "ولل", "فلل", "وبال", "فبال")
-_TWO_FORMS = frozenset({"اثنين", "اثنان", "اثنتين", "اثنتان"})
+_TWO_FORMS = frozenset(normalise(w).text for w in ("اثنين", "اثنان", "اثنتين", "اثنتان"))
+# plural multipliers, vague alone ("آلاف"); "بضع" before عشر; the dual of ألف (two thousand)
+_PLURAL_MULTIPLIERS = frozenset(normalise(w).text for w in ("الاف", "ملايين", "مليارات"))
+_SOME = frozenset(normalise(w).text for w in ("بضع", "بضعه"))
+_TWO_THOUSAND = frozenset(normalise(w).text for w in ("الفين", "الفان"))
 
 
 @dataclass(frozen=True)
@@ -298,7 +302,7 @@ class _Scanner:
 
     def is_bare_plural_multiplier(self, w: _Word) -> bool:
         """آلاف / ملايين / thousands without a number before them are vague."""
-        return w.stem in ("الاف", "ملايين", "مليارات")
+        return w.stem in _PLURAL_MULTIPLIERS
 
     def vague_at(self, i: int) -> tuple[int, int | None, bool] | None:
         w = self.words[i]
@@ -321,7 +325,7 @@ class _Scanner:
             nxt = self.word(i + 1)
             if nxt and nxt.kind == "multiplier" and self.joined(i, i + 1):
                 end = i + 2
-            elif nxt and nxt.kind == "ten" and w.stem in ("بضع", "بضعه") and self.joined(i, i + 1):
+            elif nxt and nxt.kind == "ten" and w.stem in _SOME and self.joined(i, i + 1):
                 end = i + 2  # بضعة عشر: a dozen or so
         return end, None, True
 
@@ -342,7 +346,7 @@ class _Scanner:
         value, decimal = _digits_value(tok.text)
         nxt = self.word(i + 1)
         if nxt and nxt.kind in ("multiplier", "hundred") and self.joined(i, i + 1) and not nxt.conj:
-            base = nxt.value if nxt.stem not in ("الفين", "الفان") else 1000
+            base = nxt.value if nxt.stem not in _TWO_THOUSAND else 1000
             amount = value if value is not None else decimal
             assert amount is not None
             return i + 2, int(round(amount * base)), False
@@ -416,7 +420,7 @@ class _Scanner:
                 group *= 12
                 positions = {0, 1}
                 last = "dozen"
-            elif kind == "multiplier" and group > 0 and not w.conj and v < smallest_multiplier and w.stem not in ("الفين", "الفان"):
+            elif kind == "multiplier" and group > 0 and not w.conj and v < smallest_multiplier and w.stem not in _TWO_THOUSAND:
                 total += group * v
                 group, positions, smallest_multiplier, last = 0, set(), v, "multiplier"
             elif en and kind in ("unit",) and last == "tens" and 0 not in positions:
