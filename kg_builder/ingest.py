@@ -2,15 +2,41 @@
 
 What can be read:
 
-* ``.txt``   one article of plain text; its id is the file stem (``reports/omar.txt`` -> ``omar``).
+* ``.txt``   one article of plain text.
 * ``.html`` / ``.htm``  a saved web page; trafilatura (offline) finds the main text, the title,
-  the date and the URL. The id is the file stem.
+  the date and the URL.
 * ``.jsonl`` one article a line: ``{"id", "url", "title", "published", "lang", "source", "text"}``;
-  other keys are kept, as strings, in ``Article.metadata``. The id is the ``id`` key, else
-  ``<file stem>-<line number>``.
+  other keys are kept, as strings, in ``Article.metadata``. A line ends at ``\\n``, ``\\r\\n`` or a
+  bare ``\\r`` (valid JSON escapes a CR inside a string, so a raw one always ends a record). The file
+  is read a chunk at a time, never whole.
 * a folder: every ``.txt``/``.html``/``.htm``/``.jsonl`` file under it, recursively, in sorted
-  order (hidden files and folders are skipped; other suffixes are ignored).
+  order (hidden files and folders are skipped; other suffixes are ignored). A link to a file is read;
+  a link to a folder is named (a warning) and not followed, so a link back up cannot loop and no
+  article is read twice under two names. A folder that cannot be listed is named (an error).
 * ``"-"``: JSON Lines on standard input.
+
+Article ids, stable across runs (an article read again under its id replaces the stored one):
+
+* a file named on the command line: its stem (``reports/omar.txt`` -> ``omar``);
+* a file found in a folder: its path under that folder, without the suffix, with ``/``
+  (``news/`` given: ``news/2019/report.txt`` -> ``2019/report``, ``news/omar.txt`` -> ``omar``);
+* a JSONL line: its ``id``; else its ``url``; else ``sha256:`` and the first 16 hex digits of the
+  SHA-256 of its cleaned text (the same text gives the same id, whatever file or line it is on).
+
+An id read twice in one run is an error for the second article.
+
+Only regular files are opened: a FIFO (it would block), a socket or a device (``/dev/zero`` never
+ends), even behind a link, is refused after a ``stat``. With ``max_chars`` (``kgb ingest
+--max-chars``) sizes are checked before anything is read: a .txt/.html file over ``4 * max_chars``
+bytes (a character takes at most 4 bytes, so its text cannot fit; for HTML the markup counts too) and
+a JSONL line over ``12 * max_chars`` bytes and 1 MiB for the other fields (``\\ud83d\\ude00``, 12
+bytes, is the longest a character can be written in JSON) are refused unread; the cleaned text is
+then checked in characters.
+
+Every value must be storable: a lone surrogate (a JSON escape such as ``"\\ud800"``, or a file name
+that is not UTF-8) in any field, key or value, or a NUL in a field kept as it is (id, url, source,
+metadata), skips the article with the field named; it could not be encoded for the store. Text and
+title are cleaned instead (controls removed), ``lang`` and ``published`` parsed (dropped if bad).
 
 Every text goes through :func:`clean_text` (scraping junk such as a trailing "Join Whatsapp"
 line is dropped), so evidence offsets computed later point into the cleaned ``Article.text``.
@@ -27,9 +53,12 @@ and reading goes on with the next line or file. Example::
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import logging
+import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +67,7 @@ from datetime import date
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from kg_builder.model import Article
 
@@ -72,6 +101,19 @@ LEGACY_ARABIC_ENCODINGS: tuple[str, ...] = ("windows-1256", "iso-8859-6")
 #: A legacy decoding is accepted only if at least this share of the letters are Arabic.
 MIN_ARABIC_SHARE = 0.6
 
+#: The most bytes one character takes in a file (UTF-8; UTF-16 and the legacy code pages take no more):
+#: a .txt/.html file over this many bytes per allowed character cannot hold an article that fits.
+MAX_FILE_BYTES_PER_CHAR = 4
+
+#: The most bytes one character of ``text`` takes on a JSONL line: ``\ud83d\ude00``, an escaped pair.
+MAX_JSON_BYTES_PER_CHAR = 12
+
+#: What a JSONL line may hold besides its text (id, title, url, metadata...), in bytes.
+MAX_JSONL_OTHER_FIELDS_BYTES = 1 << 20
+
+#: How much of a JSONL file or stream is taken at a time: a line is never read whole past its bound.
+READ_CHUNK_SIZE = 1 << 16
+
 
 # ---------------------------------------------------------------------------------------------
 # Errors
@@ -102,7 +144,10 @@ class IngestError(Exception):
     def __str__(self) -> str:
         where = self.origin if self.line is None else f"{self.origin}:{self.line}"
         # One line, whatever a file name or a parser message contains.
-        return " ".join(f"{where}: {self.message}".split())
+        line = " ".join(f"{where}: {self.message}".split())
+        # A file name that is not UTF-8 comes with lone surrogates (surrogateescape): written as
+        # \udcff escapes, so the line can be printed or logged on any stream.
+        return line.encode("utf-8", "backslashreplace").decode("utf-8")
 
     def __repr__(self) -> str:
         return f"IngestError({self.origin!r}, {self.line!r}, {self.message!r}, level={self.level!r})"
@@ -402,50 +447,166 @@ def _decode_document(data: bytes, *, declared_charset_ok: bool = False) -> tuple
 
 
 # ---------------------------------------------------------------------------------------------
-# Readers: each yields drafts (the fields an Article will get) or raises _Skip
+# Files: only regular ones are opened, and never read past the size limit
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Draft:
-    """What a reader found for one article, before cleaning and checks."""
-
-    origin: str            # "path" or "path:line"
-    line: int | None
-    file: str              # the path alone, for errors
-    id: str | None
-    text: str
-    title: str | None = None
-    url: str | None = None
-    published: str | None = None
-    lang: str | None = None
-    source: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+_FILE_KINDS: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"),
+)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, for a message: ``"a FIFO"``, ``"a socket"``..."""
+    return next((name for is_kind, name in _FILE_KINDS if is_kind(mode)), "not a file")
+
+
+def _regular_file_size(path: Path) -> int:
+    """The size of a regular file (a link is followed); _Skip for anything else.
+
+    Only ``stat`` is called: opening a FIFO blocks until a writer comes, and a device such as
+    ``/dev/zero`` never ends, so neither may be opened.
+    """
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise _Skip("no such file or folder") from None
+    except OSError as e:
+        raise _Skip(f"cannot read: {e.strerror or e}; skipped") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _Skip(f"not a regular file ({_file_kind(info.st_mode)}); skipped")
+    return info.st_size
+
+
+def _file_too_long(size: str, max_chars: int) -> _Skip:
+    return _Skip(f"too long: {size} bytes, more than an article of {max_chars:,} characters can take "
+                 f"({MAX_FILE_BYTES_PER_CHAR} bytes a character at most); not read "
+                 "(raise the limit with --max-chars)")
+
+
+def _read_bytes(path: Path, size: int, max_chars: int | None) -> bytes:
+    """The bytes of a file that :func:`_regular_file_size` found regular and ``size`` bytes long.
+
+    A file too big to hold an article of ``max_chars`` characters is refused before it is opened;
+    the read itself is bounded too, in case the file grew since.
+    """
+    max_bytes = None if max_chars is None else MAX_FILE_BYTES_PER_CHAR * max_chars
+    if max_bytes is not None and size > max_bytes:
+        raise _file_too_long(f"{size:,}", max_chars)
+    try:
+        with path.open("rb") as handle:
+            if max_bytes is None:
+                data = handle.read()
+            else:
+                # as big as stat said, and a byte more to see whether it grew since: still bounded
+                data = handle.read(size + 1)
+                if len(data) > size:
+                    data += handle.read(max_bytes + 1 - len(data))
     except OSError as e:
         raise _Skip(f"cannot read: {e.strerror or e}") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _file_too_long(f"over {max_bytes:,}", max_chars)
     if not data.strip():
         raise _Skip("empty file")
     return data
 
 
-def _read_txt(path: Path) -> _Draft:
-    text, encoding = _decode_document(_read_bytes(path))
-    draft = _Draft(origin=str(path), line=None, file=str(path), id=path.stem, text=text)
+def _looks_utf16(head: bytes) -> bool:
+    """A UTF-16 BOM, or two ASCII characters each with a NUL byte beside it (``{"`` in UTF-16)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    if len(head) < 4 or any(b >= 0x80 for b in head[:4]):
+        return False
+    zeros = [b == 0 for b in head[:4]]
+    return zeros in ([False, True, False, True], [True, False, True, False])
+
+
+_LINE_ENDS = {bytes: re.compile(rb"\r\n?|\n"), str: re.compile(r"\r\n?|\n")}
+
+
+def _split_lines(read: Callable[[int], bytes | str], max_length: int | None) -> Iterator[bytes | str | None]:
+    """The lines of a stream, without their ends (``\\n``, ``\\r\\n`` or a bare ``\\r``).
+
+    The stream is taken ``READ_CHUNK_SIZE`` at a time through ``read``; a line longer than
+    ``max_length`` comes out as ``None``: it is passed over to its end, never held whole.
+    """
+    chunk = read(READ_CHUNK_SIZE)
+    if not chunk:
+        return
+    line_end = _LINE_ENDS[type(chunk)]
+    cr, lf = ("\r", "\n") if isinstance(chunk, str) else (b"\r", b"\n")
+    nothing = chunk[:0]
+    parts: list = []          # the current line so far
+    length = 0
+    too_long = False
+    after_cr = False          # the last chunk ended with \r: a \n first in this one belongs to it
+    while chunk:
+        if after_cr and chunk.startswith(lf):
+            chunk = chunk[1:]
+        start = 0
+        for end in line_end.finditer(chunk):
+            piece = chunk[start:end.start()]
+            if too_long or (max_length is not None and length + len(piece) > max_length):
+                yield None
+            else:
+                yield nothing.join(parts) + piece
+            parts, length, too_long = [], 0, False
+            start = end.end()
+        after_cr = chunk.endswith(cr)
+        rest = chunk[start:]
+        if rest and not too_long:
+            if max_length is not None and length + len(rest) > max_length:
+                parts, length, too_long = [], 0, True
+            else:
+                parts.append(rest)
+                length += len(rest)
+        chunk = read(READ_CHUNK_SIZE)
+    if too_long:
+        yield None
+    elif parts:
+        yield nothing.join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers: each yields drafts (the fields an Article will get) or raises _Skip
+# ---------------------------------------------------------------------------------------------
+
+#: How a draft's id is named in a message when it comes from the file's path.
+_FILE_ID_LABEL = "the file name (the article id)"
+
+
+@dataclass
+class _Draft:
+    """What a reader found for one article, as given (before cleaning and checks)."""
+
+    origin: str            # "path" or "path:line"
+    line: int | None
+    file: str              # the path alone, for errors
+    id: str | None         # None: a JSONL line without one (an id is derived from its url or text)
+    text: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None   # as given; parsed (or dropped with a warning) when finished
+    lang: str | None = None        # as given; likewise
+    source: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    id_label: str = "'id'"         # how messages name the id
+
+
+def _read_txt(path: Path, article_id: str, size: int, max_chars: int | None) -> _Draft:
+    text, encoding = _decode_document(_read_bytes(path, size, max_chars))
+    draft = _Draft(origin=str(path), line=None, file=str(path), id=article_id, text=text,
+                   id_label=_FILE_ID_LABEL)
     if encoding in LEGACY_ARABIC_ENCODINGS:
         draft.warnings.append(f"not UTF-8; decoded as {encoding}")
     return draft
 
 
-def _read_html(path: Path) -> _Draft:
+def _read_html(path: Path, article_id: str, size: int, max_chars: int | None) -> _Draft:
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    page, encoding = _decode_document(_read_bytes(path), declared_charset_ok=True)
+    page, encoding = _decode_document(_read_bytes(path, size, max_chars), declared_charset_ok=True)
     try:
         # No url argument: nothing is fetched, the page is read as it is on disk.
         doc = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False,
@@ -462,13 +623,14 @@ def _read_html(path: Path) -> _Draft:
     if title and _clean_title(first) == title and rest.strip():
         body = rest
     draft = _Draft(
-        origin=str(path), line=None, file=str(path), id=path.stem, text=body, title=title,
+        origin=str(path), line=None, file=str(path), id=article_id, text=body, title=title,
         url=getattr(doc, "url", None) or None,
         source=getattr(doc, "sitename", None) or getattr(doc, "hostname", None) or None,
+        id_label=_FILE_ID_LABEL,
     )
     page_date = getattr(doc, "date", None)
     if page_date:
-        draft.published = _iso_day(str(page_date))
+        draft.published = _iso_day(str(page_date))  # a page date trafilatura cannot tell is no date
     if encoding in LEGACY_ARABIC_ENCODINGS:
         draft.warnings.append(f"not UTF-8; decoded as {encoding}")
     return draft
@@ -490,6 +652,13 @@ def _decode_json_line(raw: bytes, first_line: bool) -> tuple[str, str | None]:
     raise _Skip(f"not UTF-8 (bad byte at column {first_bad + 1}); JSON Lines must be UTF-8")
 
 
+def _line_text(raw: bytes | str, first_line: bool) -> tuple[str, str | None]:
+    """(text, warning or None) of a JSONL line read as bytes (a file, stdin) or as text (a text stream)."""
+    if isinstance(raw, bytes):
+        return _decode_json_line(raw, first_line)
+    return (raw.lstrip("\ufeff") if first_line else raw), None
+
+
 def _optional_string(record: dict[str, Any], key: str, draft_warnings: list[str]) -> str | None:
     """record[key] if it is a non-empty string; None (and a warning if it was something else)."""
     value = record.get(key)
@@ -501,7 +670,7 @@ def _optional_string(record: dict[str, Any], key: str, draft_warnings: list[str]
     return value.strip() or None
 
 
-def _draft_from_json(line_text: str, *, file: str, line: int, stem: str) -> _Draft:
+def _draft_from_json(line_text: str, *, file: str, line: int) -> _Draft:
     """One JSONL line -> a draft; raises _Skip for a line that cannot give an article."""
     try:
         record = json.loads(line_text)
@@ -518,35 +687,82 @@ def _draft_from_json(line_text: str, *, file: str, line: int, stem: str) -> _Dra
 
     raw_id = record.get("id")
     if raw_id is None:
-        article_id = f"{stem}-{line}"
+        article_id = None  # derived from the url or the text once they are checked
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
         article_id = str(raw_id)  # an integer id is common and unambiguous
     else:
         raise _Skip(f"'id' is a {type(raw_id).__name__}, not a string")
 
     draft = _Draft(origin=f"{file}:{line}", line=line, file=file, id=article_id, text=text)
-    draft.title = _optional_string(record, "title", draft.warnings)
-    draft.url = _optional_string(record, "url", draft.warnings)
-    draft.source = _optional_string(record, "source", draft.warnings)
-
-    lang = _optional_string(record, "lang", draft.warnings)
-    if lang is not None:
-        draft.lang = _lang_code(lang)
-        if draft.lang is None:
-            draft.warnings.append(f"'lang' {lang!r} is not a language code; dropped")
-
-    published = _optional_string(record, "published", draft.warnings)
-    if published is not None:
-        draft.published = _iso_day(published)
-        if draft.published is None:
-            draft.warnings.append(f"'published' {published!r} is not an ISO date; dropped")
-
+    for key in ("title", "url", "source", "lang", "published"):
+        setattr(draft, key, _optional_string(record, key, draft.warnings))
     for key, value in record.items():
         if key in JSONL_FIELDS or value is None:
             continue
         draft.metadata[str(key)] = value if isinstance(value, str) else json.dumps(
             value, ensure_ascii=False, sort_keys=True)
     return draft
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks every draft goes through
+# ---------------------------------------------------------------------------------------------
+
+# No str holding one of these can be encoded (UTF-8, the store, the content hash): "\ud800" comes
+# from a JSON escape, "\udcff" from a file name that is not UTF-8 (Python's surrogateescape).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable_char(value: str, *, nul_ok: bool) -> str | None:
+    """Why ``value`` cannot be stored as it is (``"lone surrogate U+D800"``, ``"NUL U+0000"``), or None."""
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        return f"lone surrogate U+{ord(surrogate.group()):04X}"
+    if not nul_ok and "\x00" in value:
+        return "NUL U+0000"
+    return None
+
+
+def _draft_strings(draft: _Draft) -> Iterator[tuple[str, str | None, bool]]:
+    """(how a message names it, value, whether a NUL may be in it) for every string of a draft."""
+    # kept as they are: a NUL would reach the store and every export
+    yield draft.id_label, draft.id, False
+    yield "'url'", draft.url, False
+    yield "'source'", draft.source, False
+    for key, value in draft.metadata.items():
+        yield f"the field name {key!r}", key, False
+        yield repr(key), value, False
+    # cleaned (controls removed) or parsed (dropped if not a code or a date): a NUL does no harm
+    yield "'text'", draft.text, True
+    yield "'title'", draft.title, True
+    yield "'lang'", draft.lang, True
+    yield "'published'", draft.published, True
+
+
+def _unstorable_field(draft: _Draft) -> str | None:
+    """The message that skips a draft with a value no store can hold, or None if all can be stored."""
+    for label, value, nul_ok in _draft_strings(draft):
+        why = None if value is None else _unstorable_char(value, nul_ok=nul_ok)
+        if why:
+            return f"{label} holds a character that cannot be stored ({why}); skipped"
+    return None
+
+
+def _derived_id(url: str | None, text: str) -> str:
+    """The id of a JSONL line that has none: its url, else a digest of its text (the same wherever
+    and whenever it is read, unlike a line number)."""
+    if url:
+        return url
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _id_under(file: Path, root: Path) -> str:
+    """The id of a file found in the folder ``root``: its path below it, without the suffix, with ``/``.
+
+    >>> _id_under(Path("news/2019/report.txt"), Path("news"))
+    '2019/report'
+    """
+    return file.relative_to(root).with_suffix("").as_posix()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,7 +776,8 @@ def read_articles(
     lang: str | None = None,
     published: str | None = None,
     on_error: Callable[[IngestError], None] | None = None,
-    stdin: TextIO | None = None,
+    stdin: TextIO | BinaryIO | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[Article]:
     """Read articles from files, folders and ``"-"`` (JSON Lines on stdin), one at a time.
 
@@ -572,14 +789,19 @@ def read_articles(
     * ``on_error`` receives every problem as an :class:`IngestError`; reading then goes on.
       Without it, an error-level problem is raised and a warning is logged.
     * ``stdin`` is read for ``"-"`` (default: ``sys.stdin``, read as UTF-8 bytes).
+    * ``max_chars``: the longest article text (characters, once cleaned); files and JSONL lines that
+      cannot hold an article that fits are refused before they are read (see the module docstring).
+      None: no limit.
 
-    Problems that skip an article (``level="error"``): missing file, unsupported suffix, empty
-    file or empty text, binary data, undecodable bytes, malformed JSON, a line that is not an
-    object, a missing or non-string ``text``, a bad id, an id already read in this run.
-    Problems that keep it (``level="warning"``): a non-ISO ``published`` (dropped), a bad
-    ``lang`` (dropped), a non-string title/url/source (dropped), a legacy Arabic encoding.
+    Problems that skip an article (``level="error"``): missing file, unsupported suffix, a FIFO,
+    socket or device, a folder or link that cannot be read, empty file or empty text, binary data,
+    undecodable bytes, malformed JSON, a line that is not an object, a missing or non-string
+    ``text``, a bad id, a value that cannot be stored, an article or a line too long, an id already
+    read in this run. Problems that keep it (``level="warning"``): a non-ISO ``published``
+    (dropped), a bad ``lang`` (dropped), a non-string title/url/source (dropped), a legacy Arabic
+    encoding, a link to a folder (not followed).
 
-    Bad arguments (``lang``/``published`` themselves) raise ValueError at once.
+    Bad arguments (``lang``/``published``/``max_chars`` themselves) raise ValueError at once.
 
     >>> for a in read_articles(["examples/seed-omar-field.txt"], published="2023-08-01"):  # doctest: +SKIP
     ...     print(a.id, a.lang, a.published)
@@ -597,18 +819,24 @@ def read_articles(
         default_published = _iso_day(published)
         if default_published is None:
             raise ValueError(f"published {published!r} is not an ISO date YYYY-MM-DD")
-    return _ArticleReader(forced_lang, default_published, on_error, stdin).read(paths)
+    if max_chars is not None and max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, not {max_chars}")
+    return _ArticleReader(forced_lang, default_published, on_error, stdin, max_chars).read(paths)
 
 
 class _ArticleReader:
     """The state of one run: the options, and the ids already given out (to refuse duplicates)."""
 
     def __init__(self, lang: str | None, published: str | None,
-                 on_error: Callable[[IngestError], None] | None, stdin: TextIO | None) -> None:
+                 on_error: Callable[[IngestError], None] | None, stdin: TextIO | BinaryIO | None,
+                 max_chars: int | None) -> None:
         self.lang = lang
         self.published = published
         self.on_error = on_error
         self.stdin = stdin
+        self.max_chars = max_chars
+        self.max_line_length = (None if max_chars is None
+                                else MAX_JSON_BYTES_PER_CHAR * max_chars + MAX_JSONL_OTHER_FIELDS_BYTES)
         self.seen_ids: dict[str, str] = {}  # id -> origin of the article that has it
 
     def report(self, error: IngestError) -> None:
@@ -626,16 +854,65 @@ class _ArticleReader:
                 continue
             path = Path(given)
             if path.is_dir():
-                for file in _files_under(path):
-                    yield from self._read_file(file)
+                for file in self._files_under(path):
+                    yield from self._read_file(file, _id_under(file, path))
             else:
-                yield from self._read_file(path)
+                yield from self._read_file(path, path.stem)
 
-    def _read_file(self, path: Path) -> Iterator[Article]:
-        suffix = path.suffix.lower()
-        if not path.exists():
-            self.report(IngestError(str(path), None, "no such file or folder"))
+    # --- folders ---------------------------------------------------------------------------------
+
+    def _files_under(self, folder: Path) -> Iterator[Path]:
+        """The files with a supported suffix under a folder, recursively, in sorted order.
+
+        Hidden entries are skipped; a folder that cannot be listed, a link that leads nowhere and a
+        link to a folder (not followed) are reported.
+        """
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as e:
+            self.report(IngestError(str(folder), None, f"cannot read folder: {e.strerror or e}; skipped"))
             return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if self._link_passed_over(path):
+                    continue
+            elif entry.is_dir(follow_symlinks=False):
+                yield from self._files_under(path)
+                continue
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield path  # a FIFO or a device too: _read_file names it without opening it
+
+    def _link_passed_over(self, link: Path) -> bool:
+        """Whether a link met in a folder is passed over (and reported): it leads nowhere, or to a folder."""
+        try:
+            mode = os.stat(link).st_mode
+        except FileNotFoundError:
+            self.report(IngestError(str(link), None, "a link to nothing; skipped"))
+            return True
+        except OSError as e:  # a loop (a -> a) gives ELOOP
+            self.report(IngestError(str(link), None, f"cannot follow the link: {e.strerror or e}; skipped"))
+            return True
+        if stat.S_ISDIR(mode):
+            # Not followed: a link back up would never end, and a second path would read the same
+            # articles again under other ids.
+            self.report(IngestError(str(link), None, "a link to a folder; not followed "
+                                    "(name the folder itself to read it)", level="warning"))
+            return True
+        return False
+
+    # --- files -----------------------------------------------------------------------------------
+
+    def _read_file(self, path: Path, article_id: str) -> Iterator[Article]:
+        try:
+            size = _regular_file_size(path)
+        except _Skip as skip:
+            self.report(IngestError(str(path), None, skip.message))
+            return
+        suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             self.report(IngestError(str(path), None, f"unsupported file type {path.suffix or '(none)'!r}; "
                                     f"expected one of {', '.join(SUPPORTED_SUFFIXES)}"))
@@ -645,7 +922,7 @@ class _ArticleReader:
             return
         reader = _read_txt if suffix == ".txt" else _read_html
         try:
-            draft = reader(path)
+            draft = reader(path, article_id, size, self.max_chars)
         except _Skip as skip:
             self.report(IngestError(str(path), None, skip.message))
             return
@@ -660,48 +937,45 @@ class _ArticleReader:
             self.report(IngestError(str(path), None, f"cannot read: {e.strerror or e}"))
             return
         with handle:
-            head = handle.read(8192)
-            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            if _looks_utf16(handle.read(4)):
                 self.report(IngestError(str(path), None, "UTF-16 file; JSON Lines must be UTF-8"))
                 return
-            if b"\x00" in head:
-                self.report(IngestError(str(path), None, "binary file (contains NUL bytes), not text"))
-                return
-            if not head.strip():
-                self.report(IngestError(str(path), None, "empty file"))
-                return
             handle.seek(0)
-            yield from self._read_json_lines(handle, file=str(path), stem=path.stem)
+            yield from self._read_json_lines(handle, file=str(path), whole_file=True)
 
     def _read_stdin(self) -> Iterator[Article]:
-        if self.stdin is None:
-            # Read bytes so a stray non-UTF-8 line is one reported error, not a crash.
-            lines: Iterable[bytes | str] = sys.stdin.buffer
-        else:
-            lines = self.stdin
-        yield from self._read_json_lines(lines, file=STDIN_ORIGIN, stem="stdin")
+        # Bytes by default, so a stray non-UTF-8 line is one reported error, not a crash.
+        stream = self.stdin if self.stdin is not None else sys.stdin.buffer
+        yield from self._read_json_lines(stream, file=STDIN_ORIGIN, whole_file=False)
 
-    def _read_json_lines(self, lines: Iterable[bytes | str], *, file: str, stem: str) -> Iterator[Article]:
+    def _read_json_lines(self, stream: BinaryIO | TextIO, *, file: str, whole_file: bool) -> Iterator[Article]:
+        """The articles of a JSONL stream, line by line; ``whole_file``: an empty one is an error."""
+        # read1 returns what is there (a pipe need not fill a whole chunk before a line is read)
+        read = getattr(stream, "read1", None) or stream.read
+        lines = _split_lines(read, self.max_line_length)
         line_no = 0
-        iterator = iter(lines)
+        any_content = False
         while True:
             try:
-                raw = next(iterator)
+                raw = next(lines)
             except StopIteration:
-                return
-            except (UnicodeDecodeError, OSError) as e:  # a text stream that cannot be read on
+                break
+            except (UnicodeDecodeError, OSError) as e:  # a stream that cannot be read on
                 self.report(IngestError(file, line_no + 1, f"cannot read further: {e}"))
                 return
             line_no += 1
+            if raw is None:
+                any_content = True
+                self.report(IngestError(file, line_no, self._line_too_long()))
+                continue
             try:
-                if isinstance(raw, bytes):
-                    text, warning = _decode_json_line(raw, first_line=line_no == 1)
-                else:
-                    text, warning = (raw.lstrip("\ufeff") if line_no == 1 else raw), None
+                text, warning = _line_text(raw, first_line=line_no == 1)
                 if not text.strip():
                     continue  # blank lines (often the last one) are not articles
-                draft = _draft_from_json(text, file=file, line=line_no, stem=stem)
+                any_content = True
+                draft = _draft_from_json(text, file=file, line=line_no)
             except _Skip as skip:
+                any_content = True
                 self.report(IngestError(file, line_no, skip.message))
                 continue
             if warning:
@@ -709,47 +983,70 @@ class _ArticleReader:
             article = self._finish(draft)
             if article is not None:
                 yield article
+        if whole_file and not any_content:
+            self.report(IngestError(file, None, "empty file"))
+
+    def _line_too_long(self) -> str:
+        return (f"line too long: over {self.max_line_length:,} bytes, more than an article of "
+                f"{self.max_chars:,} characters can take; skipped unread (raise the limit with --max-chars)")
+
+    # --- every draft -----------------------------------------------------------------------------
 
     def _finish(self, draft: _Draft) -> Article | None:
-        """Clean and check a draft; the Article, or None after reporting why it is skipped."""
+        """Check and clean a draft; the Article, or None after reporting why it is skipped."""
+        def problem(message: str, level: str = "error") -> None:
+            self.report(IngestError(draft.file, draft.line, message, level=level))
+
         for warning in draft.warnings:
-            self.report(IngestError(draft.file, draft.line, warning, level="warning"))
-        try:
-            article_id = article_id_safe(draft.id or "")
-        except ValueError as e:
-            self.report(IngestError(draft.file, draft.line, f"bad id: {e}"))
+            problem(warning, "warning")
+        unstorable = _unstorable_field(draft)
+        if unstorable:
+            problem(unstorable)
             return None
+        lang = self._parsed_lang(draft.lang, problem)
+        published = self._parsed_date(draft.published, problem)
         text = clean_text(draft.text)
         if not text:
-            self.report(IngestError(draft.file, draft.line, f"article {article_id!r} has no text"
-                                    + (" left after removing junk lines" if draft.text.strip() else "")))
+            named = f" {draft.id.strip()!r}" if draft.id and draft.id.strip() else ""
+            problem(f"article{named} has no text"
+                    + (" left after removing junk lines" if draft.text.strip() else ""))
+            return None
+        try:
+            article_id = article_id_safe(draft.id if draft.id is not None else _derived_id(draft.url, text))
+        except ValueError as e:
+            problem(f"bad id: {e}")
+            return None
+        if self.max_chars is not None and len(text) > self.max_chars:
+            problem(f"article {article_id!r} is too long: {len(text):,} characters (the limit is "
+                    f"{self.max_chars:,}; split it, or raise the limit with --max-chars)")
             return None
         first_origin = self.seen_ids.get(article_id)
         if first_origin is not None:
-            self.report(IngestError(draft.file, draft.line,
-                                    f"duplicate id {article_id!r} (first read from {first_origin}); skipped"))
+            problem(f"duplicate id {article_id!r} (first read from {first_origin}); skipped")
             return None
         self.seen_ids[article_id] = draft.origin
         return Article(
             id=article_id,
             text=text,
-            lang=self.lang or draft.lang or detect_lang(text),
+            lang=self.lang or lang or detect_lang(text),
             title=_clean_title(draft.title),
             url=draft.url,
-            published=draft.published or self.published,
+            published=published or self.published,
             source=draft.source,
             origin=draft.origin,
             metadata=draft.metadata,
         )
 
+    @staticmethod
+    def _parsed_lang(given: str | None, problem: Callable[[str, str], None]) -> str | None:
+        code = None if given is None else _lang_code(given)
+        if given is not None and code is None:
+            problem(f"'lang' {given!r} is not a language code; dropped", "warning")
+        return code
 
-def _files_under(folder: Path) -> Iterator[Path]:
-    """The readable files under a folder, recursively, sorted; hidden files and folders skipped."""
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
-            found.append(path)
-    yield from sorted(found)
+    @staticmethod
+    def _parsed_date(given: str | None, problem: Callable[[str, str], None]) -> str | None:
+        day = None if given is None else _iso_day(given)
+        if given is not None and day is None:
+            problem(f"'published' {given!r} is not an ISO date; dropped", "warning")
+        return day

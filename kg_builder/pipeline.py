@@ -4,7 +4,8 @@
 
 Memory stays flat: articles are read lazily, extracted in small batches and written in batches, each
 batch in one transaction, so a crash leaves every article whole or absent. Re-running over the same
-corpus skips articles whose content (and extractor) did not change.
+corpus skips articles whose content (and extractor) did not change; an article already stored whose content
+changed (same id, new text) is replaced, and counted as updated, apart from the new ones.
 
 Oversized articles: an article longer than :data:`MAX_PIECE_CHARS` (a 50 MB dump, a feed glued into one
 record) is extracted in pieces cut at paragraph breaks (else line breaks, sentence ends, spaces), each an
@@ -48,17 +49,29 @@ MAX_PIECE_CHARS = 100_000
 
 @dataclass
 class IngestReport:
-    """What an ingest did; ``failed`` counts inputs (files or lines) that could not be read."""
+    """What an ingest did; ``failed`` counts inputs (files or lines) that could not be read.
+
+    ``articles`` counts every article stored; ``updated`` the ones among them that replaced a stored
+    article of the same id whose content (or extractor) differed; the others are new.
+    """
 
     articles: int = 0
+    updated: int = 0
     unchanged: int = 0
     events: int = 0
     failed: int = 0
     warnings: int = 0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def new(self) -> int:
+        return self.articles - self.updated
+
     def summary(self) -> str:
-        parts = [f"{self.articles} articles stored", f"{self.events} events"]
+        stored = f"{self.articles} articles stored"
+        if self.updated:   # a replaced article is never silent
+            stored += f" ({self.new} new, {self.updated} updated)"
+        parts = [stored, f"{self.events} events"]
         if self.unchanged:
             parts.append(f"{self.unchanged} unchanged (skipped)")
         if self.failed:
@@ -227,8 +240,8 @@ class _Progress:
 
     def update(self, report: IngestReport) -> None:
         if self.enabled:
-            print(f"\r{report.articles} articles, {report.events} events, {report.unchanged} unchanged, "
-                  f"{report.failed} failed", end="", file=sys.stderr, flush=True)
+            print(f"\r{report.articles} articles ({report.updated} updated), {report.events} events, "
+                  f"{report.unchanged} unchanged, {report.failed} failed", end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.enabled:
@@ -254,6 +267,11 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
 
     An article longer than ``max_chars`` characters is refused with an error (its graph would not fit
     in memory in one transaction: see MAX_ARTICLE_CHARS); longer ones up to that are extracted in pieces.
+    The reader gets the limit too, so a file or a JSONL line too big to hold such an article is refused
+    before it is read (:func:`kg_builder.ingest.read_articles`).
+
+    An article whose id is already in the store with other content is replaced and counted in
+    ``IngestReport.updated``; one with the same content is skipped (``unchanged``).
 
     Each batch of ``batch_size`` articles is one transaction. With ``snapshot_dir``, a snapshot of the
     store is published there (see :meth:`KGStore.publish_snapshot`) after a batch when the last one is
@@ -295,21 +313,22 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
         if stop_reason is not None:
             raise _StopReading    # out of the reader, so nothing after the bad input is read
 
+    replacing: set[str] = set()       # ids of articles read that are in the store with other content
+
     def changed(articles: Iterator[Article]) -> Iterator[tuple[Article, str]]:
         for a in articles:
-            if len(a.text) > max_chars:
-                report_reading_error(IngestError(
-                    a.origin or a.id, None, f"article {a.id!r} is too long: {len(a.text):,} characters "
-                    f"(the limit is {max_chars:,}; split it, or raise the limit with --max-chars)"))
-                continue
             h = content_hash(a)
-            if store.article_hash(article_iri(a.id)) == h:
+            stored_hash = store.article_hash(article_iri(a.id))
+            if stored_hash == h:
                 report.unchanged += 1
                 bar.update(report)
                 continue
+            if stored_hash is not None:
+                replacing.add(a.id)
             yield a, h
 
-    pending = changed(read_articles(paths, lang=lang, published=published, on_error=report_reading_error))
+    pending = changed(read_articles(paths, lang=lang, published=published, on_error=report_reading_error,
+                                    max_chars=max_chars))
     hashes: dict[str, str] = {}
 
     def articles_to_extract() -> Iterator[Article]:
@@ -326,18 +345,21 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
 
     def extraction_failed(article: Article, err: Exception) -> None:
         hashes.pop(article.id, None)
+        replacing.discard(article.id)
         report_error(IngestError(article.origin or article.id, None,
                                  f"extraction failed for article {article.id!r}: {type(err).__name__}: {err}"))
 
     batch: list[tuple[str, list]] = []
     batch_events = 0
+    batch_updates = 0
 
     def write_batch() -> None:
-        nonlocal batch, batch_events
-        pending_batch, pending_events = batch, batch_events
-        batch, batch_events = [], 0       # a batch the store refuses is not written twice
+        nonlocal batch, batch_events, batch_updates
+        pending_batch, pending_events, pending_updates = batch, batch_events, batch_updates
+        batch, batch_events, batch_updates = [], 0, 0    # a batch the store refuses is not written twice
         store.replace_articles(pending_batch)
         report.articles += len(pending_batch)
+        report.updated += pending_updates
         report.events += pending_events
         bar.update(report)
 
@@ -347,6 +369,9 @@ def ingest(paths: Iterable[str | Path], store: KGStore, *, lang: str | None = No
             report.notes.extend(f"{a.id}: {n}" for n in extraction.notes)
             batch.append((article_iri(a.id), extraction_quads(extraction, content_hash=hashes.pop(a.id))))
             batch_events += len(extraction.events)
+            if a.id in replacing:
+                replacing.discard(a.id)
+                batch_updates += 1
             if len(batch) >= batch_size:
                 write_batch()
                 publish_snapshot()

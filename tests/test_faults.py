@@ -233,7 +233,9 @@ def test_all_bad_inputs_together_lose_no_good_article(tmp_path, good, capsys):
         sub = folder / case
         sub.mkdir()
         _case_files(case, sub)
-    code, out, err = run_ingest(capsys, folder, good, "--store", tmp_path / "store")
+    # each case folder named as a root, so its files keep their stems as ids (under `folder` they would be
+    # `case/stem`: a file's id is its path below the folder given)
+    code, out, err = run_ingest(capsys, *sorted(folder.iterdir()), good, "--store", tmp_path / "store")
     assert code == 1
     errors = sum(1 for _, c, _, level in BAD_INPUTS.values() if level == "error")
     assert f"{errors} failed" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -26,6 +27,8 @@ ARABIC_BODY = (
     "وفق ما أفاد المرصد السوري لحقوق الإنسان."
 )
 ENGLISH_BODY = "At least 10 civilians were killed in the strikes on the town of Raqqa on Sunday said the monitor."
+#: The id of a JSONL line without id or url: a digest of its text (the same in any file, on any line).
+ENGLISH_BODY_ID = "sha256:" + hashlib.sha256(ENGLISH_BODY.encode("utf-8")).hexdigest()[:16]
 
 
 def read_all(paths, **options):
@@ -231,7 +234,7 @@ def test_jsonl_fields_metadata_and_origin(tmp_path):
     assert (first.url, first.title, first.published, first.lang, first.source) == (
         "https://x.org/1", "عنوان الخبر", "2018-06-19", "ar", "skynews")
     assert first.metadata == {"section": "middle-east", "tags": '["syria", "دير الزور"]', "score": "3"}
-    assert second.id == "news-2"  # no id: <file stem>-<line number>
+    assert second.id == ENGLISH_BODY_ID  # no id, no url: a digest of the text
     assert second.lang == "en" and second.origin == f"{path}:2"
 
 
@@ -337,7 +340,8 @@ def test_binary_jsonl_is_refused(tmp_path):
     path = tmp_path / "blob.jsonl"
     path.write_bytes(b"\x00\x01\x02" * 100)
     articles, (error,) = read_all([path])
-    assert articles == [] and "binary" in error.message and error.line is None
+    # one line (no line end in it), named by its number: the other lines of a file would be read
+    assert articles == [] and "binary" in error.message and error.line == 1
 
 
 # --- folders and stdin -------------------------------------------------------------------------
@@ -355,7 +359,8 @@ def test_folder_is_read_recursively_in_sorted_order(tmp_path):
     (tmp_path / ".git" / "hidden.txt").write_text(ENGLISH_BODY, encoding="utf-8")
     articles, errors = read_all([tmp_path])
     assert errors == []
-    assert [a.id for a in articles] == ["a", "c", "j1", "page"]
+    # a file's id is its path under the folder given, without the suffix
+    assert [a.id for a in articles] == ["a", "b/deep/c", "j1", "b/page"]
 
 
 def test_examples_folder_reads_cleanly():
@@ -377,7 +382,7 @@ def test_stdin_dash_reads_json_lines(tmp_path):
         + json.dumps({"text": ENGLISH_BODY}) + "\n"
     )
     articles, errors = read_all(["-"], stdin=stream)
-    assert [(a.id, a.origin) for a in articles] == [("s1", "<stdin>:1"), ("stdin-3", "<stdin>:3")]
+    assert [(a.id, a.origin) for a in articles] == [("s1", "<stdin>:1"), (ENGLISH_BODY_ID, "<stdin>:3")]
     assert [(e.origin, e.line) for e in errors] == [("<stdin>", 2)]
 
 
