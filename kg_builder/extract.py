@@ -8,7 +8,12 @@
 
 The spaCy pipeline (:mod:`kg_builder.nlp`) finds mentions and event candidates on the Doc; this module
 turns them into the stage records, one candidate one event, each entity under a stable key. Merging
-repeated mentions of one incident and linking responses is :func:`kg_builder.resolve.resolve`.
+repeated mentions of one incident and linking responses is the next stage, :func:`kg_builder.resolve.resolve`:
+``extract`` runs it on each extraction unless asked not to (``resolve=False``), so that a caller may run
+it as a stage of its own::
+
+    for x in extractor.extract(articles, resolve=False):   # doctest: +SKIP
+        x = resolve(x)                                       # one event per incident, responses linked
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ from kg_builder.model import Article, Claim, Control, Entity, Event, Extraction,
 from kg_builder.nlp import SUPPORTED_LANGUAGES, build_pipeline
 from kg_builder.nlp.mentions import EntityMention, EventCandidate
 from kg_builder.normalise import match_key
-from kg_builder.resolve import resolve
+from kg_builder.resolve import resolve as resolve_extraction
 
 
 def minted_key(kind: str, name: str) -> str:
     """The key of an entity no gazetteer lists: the same normalised name gives the same key everywhere.
 
     >>> minted_key("actor", "قوات الامن الداخلي")
-    'actor/new-6d3b0f9c1d5a'
+    'actor/new-c4882f67b24b'
     """
     return f"{kind}/new-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:12]}"
 
@@ -56,11 +61,18 @@ class Extractor:
         self.batch_size = batch_size
 
     def extract(self, articles: Iterable[Article],
-                on_error: Callable[[Article, Exception], None] | None = None) -> Iterator[Extraction]:
+                on_error: Callable[[Article, Exception], None] | None = None,
+                resolve: bool = True) -> Iterator[Extraction]:
         """One :class:`Extraction` per article, in input order; streaming, batch by batch.
+
+        With ``resolve`` (the default) each extraction has been through :func:`kg_builder.resolve.resolve`
+        (one event per incident, responses linked, events ``e1, e2, ...``); without, its events are the
+        pipeline's candidates one for one (``c1, c2, ...``, responses not yet linked), for a caller that
+        runs resolve as a stage of its own.
 
         An article the pipeline fails on is reported to ``on_error`` and left out (without
         ``on_error`` the exception propagates); the rest of its batch goes on."""
+        finish = resolve_extraction if resolve else (lambda x: x)
         it = iter(articles)
         while batch := list(islice(it, self.batch_size)):
             results: dict[int, Extraction] = {}
@@ -75,7 +87,7 @@ class Extractor:
                 nlp = build_pipeline(lang, self.gazetteer_dir)
                 try:
                     for (i, a), doc in zip(items, nlp.pipe(self._docs(nlp, items))):
-                        results[i] = resolve(self.to_extraction(a, doc))
+                        results[i] = finish(self.to_extraction(a, doc))
                 except Exception:
                     if on_error is None:
                         raise
@@ -84,7 +96,7 @@ class Extractor:
                             continue
                         try:
                             [doc] = list(nlp.pipe(self._docs(nlp, [(i, a)])))
-                            results[i] = resolve(self.to_extraction(a, doc))
+                            results[i] = finish(self.to_extraction(a, doc))
                         except Exception as err:  # noqa: BLE001 - reported, the batch goes on
                             on_error(a, err)
             for i in range(len(batch)):
@@ -154,8 +166,8 @@ class Extractor:
             killed=c.killed, killed_sides=tuple(sorted(c.killed_sides.items())), killed_bound=c.killed_bound,
             injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
             weapons=tuple(sorted(c.weapons)), claims=claims,
-            # resolved to an event key by resolve(): "?" an event told before, "?next" the one after
-            responds_to=("?next" if c.answers_later else "?") if c.responds else None,
-            confidence=c.confidence, evidence=(sentence,), refers_back=c.anaphoric, background=c.background,
+            response=c.response,        # resolve() finds the event answered and sets responds_to
+            confidence=c.confidence, evidence=(sentence,), refers_back=c.refers_back, background=c.background,
+            weak_type=c.weak_type,
         )
 

@@ -10,6 +10,7 @@ Offsets (``start``, ``end``) are always character offsets into ``Article.text`` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 #: ACLED event types and their sub-event types, exactly as ACLED (and the gold guidelines) write them.
 ACLED_TYPES: dict[str, tuple[str, ...]] = {
@@ -40,6 +41,15 @@ ACLED_TYPES: dict[str, tuple[str, ...]] = {
 #: sub-event type -> event type
 EVENT_TYPE_OF: dict[str, str] = {sub: typ for typ, subs in ACLED_TYPES.items() for sub in subs}
 
+#: The violent ACLED event types: tellings of one of them and of another may be one incident (a clash
+#: told once as shelling), never a violent one and a strategic development.
+#: (``kg_builder.evaluate`` keeps its own copy on purpose: it mirrors the reference scorer.)
+VIOLENT_EVENT_TYPES: frozenset[str] = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
+
+#: Who may fight: actor classes that make a target an armed opponent (a clash, not an attack on civilians).
+ARMED_ACTOR_TYPES: frozenset[str] = frozenset(
+    {"StateForces", "ForeignForces", "Militia", "ArmedGroup", "Rebels", "UnidentifiedArmedGroup"})
+
 #: Taking territory: by force, by a non-state actor or by the state (ACLED: who took it decides which),
 #: or without fighting.
 TERRITORY_BY_FORCE: tuple[str, ...] = ("Non-state actor overtakes territory", "Government regains territory")
@@ -56,6 +66,8 @@ SUB_EVENT_PRECEDENCE: tuple[str, ...] = (
     "Shelling/artillery/missile attack", "Non-state actor overtakes territory", "Government regains territory",
     "Abduction/forced disappearance", "Attack", "Armed clash",
 )
+#: sub-event type -> its place in SUB_EVENT_PRECEDENCE (lower wins); types not listed rank after all
+SUB_EVENT_RANK: dict[str, int] = {sub: i for i, sub in enumerate(SUB_EVENT_PRECEDENCE)}
 
 #: The closed weapon list of the annotation guidelines.
 WEAPONS: tuple[str, ...] = (
@@ -65,6 +77,21 @@ WEAPONS: tuple[str, ...] = (
 
 #: How precise a date is: a known day, only the month, only the year, or "relative" (e.g. "days ago").
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year", "relative")
+#: precision -> rank, most precise first (a day over a month over a year over "days ago")
+DATE_PRECISION_RANK: dict[str, int] = {p: i for i, p in enumerate(DATE_PRECISIONS)}
+
+#: The side of a killed figure that counts all sides ("the death toll rose to 27"), and the side of a
+#: figure whose victims are not named ("5 people"): keys of ``Event.killed_sides``.
+ALL_SIDES = "*"
+UNNAMED_SIDE = ""
+
+
+class ResponseLink(Enum):
+    """Where the event an event answers is told: the text says "in response to" (ردا على، ردت)
+    but not yet which event; :func:`kg_builder.resolve.resolve` finds it and sets ``Event.responds_to``."""
+
+    EARLIER = "earlier"     # "وردت فصائل المعارضة بقصف ...": an event told before it
+    LATER = "later"         # "قصفت إسرائيل ... ردا على إطلاق صواريخ": the one told after it, same sentence
 
 
 @dataclass(frozen=True)
@@ -143,11 +170,13 @@ class Event:
     killed_bound: bool = False         # killed is "more than N" only: an exact figure told elsewhere wins
     weapons: tuple[str, ...] = ()      # from WEAPONS
     claims: tuple[Claim, ...] = ()
-    responds_to: str | None = None     # Event.key of the event this one answers
+    response: ResponseLink | None = None  # told as a response, and where the event it answers is told
+    responds_to: str | None = None     # Event.key of the event this one answers (set by resolve)
     confidence: float = 0.5
     evidence: tuple[Span, ...] = ()
     refers_back: bool = False          # told only as "the attack": the incident told before (resolve merges)
     background: bool = False           # told as an earlier incident (يذكر أن، سبق أن): never merged into another
+    weak_type: bool = False            # the type is a guess ("استهدف" with no weapon): another telling decides
 
     @property
     def event_type(self) -> str:

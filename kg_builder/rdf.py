@@ -26,7 +26,8 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg_builder.gazetteer import class_hierarchy
-from kg_builder.model import ACLED_TYPES, EVENT_TYPE_OF, Entity, Event, Extraction, Span, acled_class_name
+from kg_builder.model import (ACLED_TYPES, EVENT_TYPE_OF, VIOLENT_EVENT_TYPES, Entity, Event, Extraction, Span,
+                              acled_class_name)
 
 # --- namespaces -------------------------------------------------------------------------------------
 
@@ -52,9 +53,6 @@ PREFIXES: dict[str, str] = {
     "actor": KGR + "actor/", "place": KGR + "place/", "event": KGR + "event/", "article": KGR + "article/",
     "weapon": KGR + "weapon/",
 }
-
-#: Event types whose actors "attack" their targets (the ``kgb:attacked`` shortcut).
-VIOLENT_EVENT_TYPES: frozenset[str] = frozenset({"Battles", "Explosions/Remote violence", "Violence against civilians"})
 
 #: sub-event or event type class local name -> ACLED name (the reverse of ``model.acled_class_name``).
 ACLED_NAME_OF_CLASS: dict[str, str] = {
@@ -450,7 +448,7 @@ def _event_quads(article_id: str, graph: NamedNode, event: Event, keys_here: set
     add(node, kgb("confidence"), decimal_literal(min(1.0, max(0.0, float(event.confidence)))))
     _evidence_quads(node, f"{node.value}#evidence", event.evidence, add)
     add(node, _n(PROV + "wasDerivedFrom"), graph)
-    if event.event_type in VIOLENT_EVENT_TYPES:
+    if event.event_type in VIOLENT_EVENT_TYPES:     # its actors "attack" its targets (kgb:attacked)
         for actor in event.actors:
             for target in event.targets:
                 if actor != target:

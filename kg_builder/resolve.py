@@ -1,27 +1,32 @@
-"""Resolve: one event per incident, responses linked, claims gathered.
+"""Resolve: one event per incident, responses linked, claims gathered -- a stage of its own.
+
+    extraction = resolve(extraction)     # after Extractor.extract(..., resolve=False)
 
 An article tells an incident more than once: in the lead, again in the body, once more through a
-second source. :func:`resolve` merges those event records into one, keeping all their evidence and
-all their claimants; the toll of a merged event is the lowest any claim gives (the guidelines' rule
-for conflicting sources), while each :class:`~kg_builder.model.Claim` keeps its own figures.
-It then links responses (رداً على، ردّت) to the event they answer.
+second source. :func:`resolve` merges those event records into one (:func:`merge`, by the merge policy
+of :mod:`kg_builder.merge`, the same that joins two triggers of one sentence), keeping all their
+evidence and all their claimants; the toll of a merged event follows the guidelines (all sides
+together; conflicting sources: the lowest), while each :class:`~kg_builder.model.Claim` keeps its
+own figures. It then links responses (رداً على، ردّت) to the event they answer: an event told as a
+response (``Event.response``) gets the key of the event it answers in ``responds_to``.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from kg_builder.model import (BROAD_PLACE_TYPES, EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE,
-                              TERRITORY_TYPES, Claim, Control, Event, Extraction, lowest_toll)
+from kg_builder.merge import Telling, When, merge_tellings
+from kg_builder.model import (ARMED_ACTOR_TYPES, BROAD_PLACE_TYPES, EVENT_TYPE_OF, TERRITORY_BY_FORCE,
+                              TERRITORY_TYPES, VIOLENT_EVENT_TYPES, Claim, Control, Event, Extraction,
+                              ResponseLink)
 
-VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
 # places too large to say two tellings are of one incident (and places of no known class)
 BROAD_PLACES = BROAD_PLACE_TYPES | {None}
 # places that say little once a place inside or along them is named ("Syria", "east of the Euphrates")
 VAGUE_PLACES = {"Country", "Area", "River"}
 def _family(e: Event) -> str:
     t = EVENT_TYPE_OF[e.sub_event_type]
-    return "violent" if t in VIOLENT else t
+    return "violent" if t in VIOLENT_EVENT_TYPES else t
 
 
 def _min(a, b):
@@ -69,7 +74,7 @@ def same_incident(a: Event, b: Event, entity_types: dict[str, str] | None = None
         return False
     same_day = (a.date_precision == b.date_precision == "day" and a.date == b.date
                 and not (a.date_from_lead or b.date_from_lead))
-    if (a.responds_to is None) != (b.responds_to is None):
+    if (a.response is None) != (b.response is None):
         return False
     # in a battle both parties fight: who is told as attacker and who as target is arbitrary (ACLED)
     # -- but of two takings of a place, who took it tells them apart (taken, then taken back)
@@ -120,47 +125,32 @@ def _retells_lead(lead: Event, ev: Event, members: dict[str, tuple[str, ...]] | 
     return (_kind(lead.sub_event_type) == _kind(ev.sub_event_type)
             and bool(_sides(lead.actors, members) & _sides(ev.actors, members))
             and not _dates_conflict(lead, ev) and not lead.background and not ev.background
-            and (lead.responds_to is None) == (ev.responds_to is None)
+            and (lead.response is None) == (ev.response is None)
             and not _swapped(lead, ev))
 
 
-def _more_specific(a: str, b: str) -> str:
-    rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
-    return a if rank.get(a, 99) <= rank.get(b, 99) else b
+def _telling(e: Event, types: dict[str, str] | None = None,
+             members: dict[str, tuple[str, ...]] | None = None) -> Telling:
+    """What the merge policy reads of an event record."""
+    types = types or {}
+    return Telling(
+        sub_event_type=e.sub_event_type, weak_type=e.weak_type, actors=e.actors, targets=e.targets,
+        locations=e.locations, claimants=tuple(c.claimant for c in e.claims),
+        allies=frozenset(_sides(e.actors, members)) - set(e.actors),
+        armed_targets=any(types.get(k) in ARMED_ACTOR_TYPES for k in e.targets),
+        weapons=frozenset(e.weapons), refers_back=e.refers_back, sentences=frozenset(e.evidence),
+        killed=e.killed, killed_bound=e.killed_bound, killed_sides=e.killed_sides, injured=e.injured,
+        killed_vague=e.killed_vague, injured_vague=e.injured_vague,
+        date=When(e.date, e.date_precision, e.date_from_lead) if e.date_precision is not None else None,
+        confidence=e.confidence)
 
 
-_PRECISION = {"day": 0, "month": 1, "year": 2, "relative": 3}
-
-
-def _more_precise(a: Event, b: Event) -> bool:
-    """Is a's date at least as precise as b's (a day over a month over a year over "days ago";
-    a date of its own over one assumed from the lead)?"""
-    if a.date_from_lead != b.date_from_lead and b.date_precision is not None:
-        return not a.date_from_lead
-    if a.date_precision is None:
-        return b.date_precision is None
-    return _PRECISION.get(a.date_precision, 9) <= _PRECISION.get(b.date_precision, 9)
-
-
-def _merged_toll(a: Event, b: Event) -> tuple[int | None, bool]:
-    """Two tellings' killed, and whether it is only a bound: the lowest (two estimates of the same
-    dead; "more than N" gives way to an exact figure), unless one telling breaks the toll down by side
-    and the other told only some of those sides with no higher figure ("21 soldiers killed"; then
-    "21 soldiers and 8 attackers were killed": 29)."""
-    sides_a, sides_b = dict(a.killed_sides), dict(b.killed_sides)
-    for part, whole, whole_event in ((sides_a, sides_b, b), (sides_b, sides_a, a)):
-        if (part and whole and whole_event.killed is not None and not {"", "*"} & (set(part) | set(whole))
-                and set(part) < set(whole) and all(part[k] <= whole[k] for k in part)):
-            return whole_event.killed, whole_event.killed_bound
-    return lowest_toll(a.killed, a.killed_bound, b.killed, b.killed_bound)
-
-
-def _merged_sides(a: Event, b: Event) -> tuple[tuple[str, int], ...]:
-    return a.killed_sides if len(a.killed_sides) >= len(b.killed_sides) else b.killed_sides
-
-
-def merge(a: Event, b: Event) -> Event:
-    """One record out of two records of one incident (``a`` told first)."""
+def merge(a: Event, b: Event, entity_types: dict[str, str] | None = None,
+          members: dict[str, tuple[str, ...]] | None = None) -> Event:
+    """One record out of two records of one incident (``a`` told first), by the merge policy of
+    :mod:`kg_builder.merge`; ``entity_types`` (class by entity key) and ``members`` (the larger actors
+    an actor fights as part of) tell the policy which targets fight back and who is one attacker.
+    Each claimant's claim keeps its own figures (the lowest it gives)."""
 
     def union(x, y):
         return tuple(dict.fromkeys(x + y))
@@ -171,31 +161,23 @@ def merge(a: Event, b: Event) -> Event:
         claims[c.claimant] = c if old is None else Claim(
             claimant=c.claimant, killed=_min(old.killed, c.killed), injured=_min(old.injured, c.injured),
             evidence=union(old.evidence, c.evidence))
-    # a telling with no weapon and no attacker of its own ("the attacks", "strikes") says nothing new of
-    # how it was done; the shelling that went with a battle, summed up afterwards ("the air and
-    # artillery bombardment"), leaves it a battle (ACLED codes a clash with remote fire as the clash)
-    retype = _family(a) == "violent" and (bool(b.weapons) or (bool(b.actors) and not b.refers_back))
-    retype = retype and not (b.refers_back and a.event_type == "Battles")
-    killed, killed_bound = _merged_toll(a, b)
+    ta = _telling(a, entity_types, members)
+    tb = _telling(b, entity_types, members)
+    m = merge_tellings(ta, tb)
+    date = m.date
     return replace(
         a,
-        sub_event_type=_more_specific(a.sub_event_type, b.sub_event_type) if retype else a.sub_event_type,
-        # in a clash, a side told once as attacker and once among the dead is a side, once: the attacker
-        actors=union(a.actors, b.actors),
-        targets=tuple(k for k in union(a.targets, b.targets)
-                      if a.sub_event_type != "Armed clash" or k not in a.actors + b.actors),
-        locations=union(a.locations, b.locations),
-        date=a.date if _more_precise(a, b) else b.date,
-        date_precision=a.date_precision if _more_precise(a, b) else b.date_precision,
-        date_from_lead=a.date_from_lead if _more_precise(a, b) else b.date_from_lead,
-        killed=killed, killed_bound=killed_bound, killed_sides=_merged_sides(a, b),
-        injured=_min(a.injured, b.injured),
-        killed_vague=(a.killed_vague or b.killed_vague), injured_vague=(a.injured_vague or b.injured_vague),
-        weapons=tuple(sorted(set(a.weapons) | set(b.weapons))),
+        sub_event_type=m.sub_event_type, weak_type=m.weak_type,
+        actors=m.actors, targets=m.targets, locations=m.locations,
+        date=None if date is None else date.value, date_precision=None if date is None else date.precision,
+        date_from_lead=a.date_from_lead if date is None else date.from_lead,
+        killed=m.killed, killed_bound=m.killed_bound, killed_sides=m.killed_sides,
+        injured=m.injured, killed_vague=m.killed_vague, injured_vague=m.injured_vague,
+        weapons=tuple(sorted(m.weapons)),
         claims=tuple(claims.values()),
-        confidence=round(min(0.98, max(a.confidence, b.confidence) + 0.05), 2),
+        confidence=m.confidence,
         evidence=union(a.evidence, b.evidence),
-        refers_back=False,
+        refers_back=m.refers_back,
     )
 
 
@@ -213,14 +195,18 @@ def _last_told(merged: list[Event]) -> int | None:
     incident told again later is told last), passing over an act told only as what a response answered
     ("ضربت ... ردا على إطلاق صواريخ": the strikes are the response's)."""
     def answered(k: int) -> bool:
-        return any(q.responds_to == "?next" and set(q.evidence) & set(merged[k].evidence) for q in merged[:k])
+        return any(q.response is ResponseLink.LATER and set(q.evidence) & set(merged[k].evidence)
+                   for q in merged[:k])
 
     told = [k for k in range(len(merged)) if not answered(k)]
     return max(told, key=lambda k: (max(s.start for s in merged[k].evidence), k), default=None)
 
 
 def resolve(extraction: Extraction) -> Extraction:
-    """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``."""
+    """Merge repeated records of one incident, link responses, renumber events ``e1, e2, ...``.
+
+    The stage after :meth:`kg_builder.extract.Extractor.extract` (which runs it itself unless called
+    with ``resolve=False``): an extraction in, a new one out."""
     entity_types = {e.key: e.type for e in extraction.entities}
     members = {e.key: e.member_of for e in extraction.entities if e.member_of}
     merged: list[Event] = []
@@ -231,17 +217,17 @@ def resolve(extraction: Extraction) -> Extraction:
         # both sides are counted, and an attacker's dead are no sign of another incident
         if (ev.refers_back and told is not None and _family(merged[told]) == _family(ev) and not ev.background
                 and (not _swapped(merged[told], ev) or merged[told].event_type == ev.event_type == "Battles")):
-            merged[told] = merge(merged[told], ev)
+            merged[told] = merge(merged[told], ev, entity_types, members)
             continue
         for k, prev in enumerate(merged):
             if same_incident(prev, ev, entity_types, members):
-                merged[k] = merge(prev, ev)
+                merged[k] = merge(prev, ev, entity_types, members)
                 lead_retold = lead_retold or k == 0
                 break
         else:
             if merged and not lead_retold and _retells_lead(merged[0], ev, members):
                 # news tells its story in the lead, then again with the details ("وذكر المرصد أن ...")
-                merged[0] = merge(merged[0], ev)
+                merged[0] = merge(merged[0], ev, entity_types, members)
                 lead_retold = True
             else:
                 merged.append(ev)
@@ -252,13 +238,13 @@ def resolve(extraction: Extraction) -> Extraction:
     out: list[Event] = []
     for i, ev in enumerate(merged):
         responds_to = None
-        if ev.responds_to == "?next":
+        if ev.response is ResponseLink.LATER:
             # "قصفت إسرائيل ... ردا على إطلاق صواريخ": the answered event is told after it
             answered = next((p for p in merged[i + 1:] if set(p.evidence) & set(ev.evidence)), None)
             if answered is not None:
                 out.append(replace(ev, key=renamed[id(ev)], responds_to=renamed[id(answered)]))
                 continue
-        if ev.responds_to is not None:
+        if ev.response is not None:
             earlier = merged[:i]
             answered = next((p for p in reversed(earlier)
                              if set(p.actors) & set(ev.targets) or set(p.targets) & set(ev.actors)), None)

@@ -19,7 +19,9 @@ For each trigger (``triggers_<lang>.tsv``) in a sentence it decides:
   that reports the sentence (قال المرصد، بحسب X).
 
 A sentence may also add to the incident told just before it: who did it (تبنى، المسؤولة عن)، the
-other side's dead, a toll. Merging the tellings of one incident is :mod:`kg_builder.resolve`'s job.
+other side's dead, a toll. Two triggers of one incident in one sentence are merged here (:func:`_absorb`),
+by the merge policy of :mod:`kg_builder.merge`; tellings in different sentences are merged by
+:mod:`kg_builder.resolve`, by the same policy.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from bisect import bisect_left
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg_builder.model import (BROAD_PLACE_TYPES, EVENT_TYPE_OF, SUB_EVENT_PRECEDENCE, TERRITORY_BY_FORCE,
-                              TERRITORY_TYPES, lowest_toll)
+from kg_builder.merge import Telling, When, merge_tellings
+from kg_builder.model import (ALL_SIDES, ARMED_ACTOR_TYPES, BROAD_PLACE_TYPES, DATE_PRECISION_RANK, EVENT_TYPE_OF,
+                              TERRITORY_BY_FORCE, TERRITORY_TYPES, UNNAMED_SIDE, VIOLENT_EVENT_TYPES, ResponseLink,
+                              lowest_toll)
 from kg_builder.nlp.components import token_forms
 from kg_builder.nlp.lexicon import Lexicon, TriggerMatch, load_lexicon, normalised_words, word_set
 from kg_builder.nlp.lexicon import verb_with_object as _verb_with_object
@@ -51,8 +55,6 @@ PREPOSITIONS = normalised_words(
 TO = normalised_words("الي", "to")
 # "on", "over" after a verb of holding ("تسيطر X على Y")
 OVER = normalised_words("علي", "of", "over")
-PRECISION_RANK = {"day": 0, "month": 1, "year": 2, "relative": 3}
-TOTAL = "*"   # the side of a figure that counts all sides ("the death toll rose to 27")
 # English words after which a trigger that can be a verb or a noun is the noun
 EN_NOUN_CONTEXT = normalised_words("the", "a", "an", "this", "that", "these", "those", "its", "their", "his",
                                    "her", "new", "several", "many", "more", "further", "deadly", "fresh",
@@ -90,8 +92,6 @@ WEAPON_PRECEDENCE = (  # first hit decides the sub-event of a "generic" trigger 
     # gunfire only: a fight at close range (an attack when the targets are civilians, see sub_event_type)
     ({"small_arms"}, "Armed clash"),
 )
-VIOLENT = {"Battles", "Explosions/Remote violence", "Violence against civilians"}
-ARMED_TYPES = {"StateForces", "ForeignForces", "Militia", "ArmedGroup", "Rebels", "UnidentifiedArmedGroup"}
 GROUND_FIRE = {"artillery", "mortar"}
 # strategic developments done to people who need not be named ("اعتقلت قسد 12 شخصا في الرقة")
 ACTED_ON_PEOPLE = {"Arrests"}
@@ -219,56 +219,57 @@ def _lead_date(doc: Doc):
     return None
 
 
+def _identity(m: EntityMention):
+    """Who a mention names, as the merge policy compares roles: the entity key it will have."""
+    return m.key or (m.kind, m.name)
+
+
+def _telling(c: EventCandidate) -> Telling:
+    """What the merge policy reads of a candidate."""
+    return Telling(
+        sub_event_type=c.sub_event_type, weak_type=c.weak_type,
+        actors=tuple(map(_identity, c.actors)), targets=tuple(map(_identity, c.targets)),
+        locations=tuple(map(_identity, c.locations)), claimants=tuple(map(_identity, c.claimants)),
+        armed_targets=any(t.kind == "actor" and t.type in ARMED_ACTOR_TYPES for t in c.targets),
+        weapons=frozenset(c.weapons), refers_back=c.refers_back,
+        sentences=frozenset({(c.sentence_start_char, c.sentence_end_char)}),
+        killed=c.killed, killed_bound=c.killed_bound, killed_sides=tuple(sorted(c.killed_sides.items())),
+        injured=c.injured, killed_vague=c.killed_vague, injured_vague=c.injured_vague,
+        date=None if c.date is None else When(c.date.value, c.date.precision, c.date_from_lead),
+        confidence=c.confidence)
+
+
 def _absorb(into: EventCandidate, other: EventCandidate) -> None:
-    """Fold a second telling of an incident in the same sentence into the first."""
-    # in a clash both sides attack: either may be the one who then took the place
-    sides = into.actors + (into.targets if EVENT_TYPE_OF[into.sub_event_type] == "Battles" else [])
-    same_attacker = not other.actors or not into.actors or bool(
-        {m.name for m in other.actors} & {m.name for m in sides})
-    for role in ("actors", "targets", "locations", "claimants"):
-        mine = getattr(into, role)
-        for m in getattr(other, role):
-            if all(m.name != x.name or m.key != x.key for x in mine):
-                mine.append(m)
-    if EVENT_TYPE_OF[into.sub_event_type] == "Battles":
-        # in a clash told twice a side may come once as attacker, once as target: it is a side, once
-        into.targets = [t for t in into.targets if all(t.name != a.name for a in into.actors)]
-    into.weapons |= other.weapons
-    into.killed, into.killed_bound = lowest_toll(into.killed, into.killed_bound, other.killed, other.killed_bound)
-    into.injured = _min(into.injured, other.injured)
-    into.killed_vague |= other.killed_vague
-    into.injured_vague |= other.injured_vague
-    if other.date and (into.date is None or PRECISION_RANK.get(other.date.precision, 9)
-                       < PRECISION_RANK.get(into.date.precision, 9)):
-        into.date = other.date
-    # "الضربات استهدفت مخبأ" with no attacker named: the verb tells more of "the strikes" told before
-    into.anaphoric = (into.anaphoric or other.anaphoric) and not into.actors
+    """Fold a second telling of an incident in the same sentence into the first, by the merge policy
+    of :mod:`kg_builder.merge` (the one :func:`kg_builder.resolve.merge` follows across sentences)."""
+    a, b = _telling(into), _telling(other)
+    merged = merge_tellings(a, b)
+    mentions = {}
+    for m in (into.actors + into.targets + into.locations + into.claimants
+              + other.actors + other.targets + other.locations + other.claimants):
+        mentions.setdefault(_identity(m), m)
+    into.actors = [mentions[k] for k in merged.actors]
+    into.targets = [mentions[k] for k in merged.targets]
+    into.locations = [mentions[k] for k in merged.locations]
+    into.claimants = [mentions[k] for k in merged.claimants]
+    into.sub_event_type, into.weak_type = merged.sub_event_type, merged.weak_type
+    into.weapons = set(merged.weapons)
+    into.killed, into.killed_bound, into.killed_sides = merged.killed, merged.killed_bound, dict(merged.killed_sides)
+    into.injured, into.killed_vague, into.injured_vague = merged.injured, merged.killed_vague, merged.injured_vague
+    if merged.date is not a.date:       # the second telling's date
+        into.date, into.date_from_lead = other.date, other.date_from_lead
+    into.refers_back = merged.refers_back
+    into.confidence = merged.confidence
     into.roleless = into.roleless and other.roleless
-    into.confidence = max(into.confidence, other.confidence)
-    # the more specific type wins (ACLED precedence: an air strike over shelling over a clash) when
-    # the other trigger tells the same attacker's act; another attacker's part ("شن داعش هجوما ...
-    # بدعم من طيران التحالف") does not change what the first one did
-    rank = {s: i for i, s in enumerate(SUB_EVENT_PRECEDENCE)}
-    both_violent = EVENT_TYPE_OF[other.sub_event_type] in VIOLENT and EVENT_TYPE_OF[into.sub_event_type] in VIOLENT
-    # an attack of one armed group on another is a battle, whatever shelling or blasts went with it
-    # ("هاجم التنظيم مواقع قسد ... وتفجيرات رافقت الهجوم"; ACLED codes the clash)
-    battle = (into.sub_event_type == "Armed clash" and into.actors and not other.actors
-              and any(t.kind == "actor" and t.type in ARMED_TYPES for t in into.targets))
-    if (same_attacker or into.anaphoric) and both_violent and not other.weak_type and not battle and (
-            into.weak_type or rank.get(other.sub_event_type, 99) < rank.get(into.sub_event_type, 99)):
-        # a guessed type ("استهدافات" with no weapon) gives way to one the text says ("اشتباكات")
-        into.sub_event_type = other.sub_event_type
-        into.weak_type = False
-    into.weak_type = into.weak_type and other.weak_type
 
 
 def _add_sides(prev: EventCandidate, sides: dict[str, int]) -> int | None:
     """The toll of ``prev`` with the dead of other sides told next ("and 8 of the attackers"), or
     None when the new figures are not all of named sides it has not counted (then they are another
     estimate of the same dead, and the lowest stands)."""
-    if not sides or not prev.killed_sides or TOTAL in prev.killed_sides or "" in prev.killed_sides:
+    if not sides or not prev.killed_sides or {ALL_SIDES, UNNAMED_SIDE} & set(prev.killed_sides):
         return None
-    if "" in sides or TOTAL in sides or set(sides) & set(prev.killed_sides):
+    if UNNAMED_SIDE in sides or ALL_SIDES in sides or set(sides) & set(prev.killed_sides):
         return None
     prev.killed_sides = {**prev.killed_sides, **sides}
     return sum(prev.killed_sides.values())
@@ -287,17 +288,17 @@ def _add_to_last_incident(ctx: "_Sentence", events: list[EventCandidate],
     # the incident told, not a supporter's act told alongside it ("بدعم من غارات التحالف")
     prev = next((ev for ev in reversed(events) if not ev.alongside and ev.sentence_index == last), events[-1])
     held = ctx.held_responsible()
-    if held is not None and all(ev.anaphoric or ev.roleless or not (ev.targets or ev.locations) for ev in found):
+    if held is not None and all(ev.refers_back or ev.roleless or not (ev.targets or ev.locations) for ev in found):
         _attribute(prev, held)
         if ctx.toll()[0] is not None:
             _add_toll(ctx, prev)    # "وتبنى التنظيم التفجيرين، فيما ارتفعت الحصيلة إلى 14 قتيلا"
         return []
-    if found and all(ev.anaphoric for ev in found):
+    if found and all(ev.refers_back for ev in found):
         for ev in found:
-            if TOTAL in ev.killed_sides and ev.killed is not None:
+            if ALL_SIDES in ev.killed_sides and ev.killed is not None:
                 # "وارتفعت حصيلة القتلى جراء الغارات إلى 12": the incident's toll now, over any figure
                 # told before (as in _add_toll); the merge of the two tellings then keeps it
-                prev.killed, prev.killed_bound, prev.killed_sides = ev.killed, False, {TOTAL: ev.killed}
+                prev.killed, prev.killed_bound, prev.killed_sides = ev.killed, False, {ALL_SIDES: ev.killed}
                 continue
             total = _add_sides(prev, ev.killed_sides)
             if total is not None:
@@ -316,9 +317,9 @@ def _add_toll(ctx: "_Sentence", prev: EventCandidate) -> None:
     killed, injured, _, _ = ctx.toll()
     sides = ctx.killed_sides(ctx.s, ctx.e)
     total = _add_sides(prev, sides)
-    if TOTAL in sides:
+    if ALL_SIDES in sides:
         # "ارتفعت الحصيلة إلى 14": the toll of the incident now, over any figure told before
-        prev.killed, prev.killed_bound, prev.killed_sides = sides[TOTAL], False, {TOTAL: sides[TOTAL]}
+        prev.killed, prev.killed_bound, prev.killed_sides = sides[ALL_SIDES], False, {ALL_SIDES: sides[ALL_SIDES]}
     elif total is not None:
         prev.killed = total
     elif prev.killed is None and killed is not None:
@@ -350,7 +351,8 @@ def _confidence(ev: EventCandidate) -> float:
     told before it refers to) is kept only as part of a story: alone it has :data:`LOW_CONFIDENCE`,
     below any event that says more; merged with a telling that names the attacker or the target
     (:func:`kg_builder.resolve.merge`), or given its attacker by a later sentence, it takes theirs."""
-    if EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT and not (ev.actors or ev.targets) and not ev.anaphoric:
+    if (EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT_EVENT_TYPES and not (ev.actors or ev.targets)
+            and not ev.refers_back):
         return LOW_CONFIDENCE
     return round(min(0.95, 0.35 + 0.15 * bool(ev.actors) + 0.15 * bool(ev.targets)
                      + 0.1 * bool(ev.locations) + 0.1 * bool(ev.date and ev.date.value)
@@ -680,7 +682,7 @@ class _Sentence:
             if group in ("killed_implied", "killed_lost"):
                 # the figure right after the verb, or after the source that counted ("وثق المرصد 6 مقاتلين")
                 # or the side that lost them ("خسرت الهيئة 5 من مقاتليها")
-                wanted = ("Source",) if group == "killed_implied" else ARMED_TYPES
+                wanted = ("Source",) if group == "killed_implied" else ARMED_ACTOR_TYPES
                 named = next((m for m in self.all_ents if m.start == i + n and m.type in wanted), None)
                 at = named.end if named is not None else i + n
                 loser = named if group == "killed_lost" else None
@@ -728,7 +730,7 @@ class _Sentence:
                                 and (self.norms[r.start].startswith("و") or self.norms[r.start - 1] in ("و", "and"))]
                 for r in listed:
                     if r.value is not None:
-                        side = TOTAL if total else (loser.key or loser.name) if loser else self.side_after(r.end)
+                        side = ALL_SIDES if total else (loser.key or loser.name) if loser else self.side_after(r.end)
                         into = bounds[group] if r.more_than else figures[group]
                         old = into.get(side)
                         into[side] = r.value if old is None else min(old, r.value)
@@ -746,10 +748,10 @@ class _Sentence:
         def total(by_side: dict[str, int]) -> int | None:
             if not by_side:
                 return None
-            if TOTAL in by_side:
-                return by_side[TOTAL]
+            if ALL_SIDES in by_side:
+                return by_side[ALL_SIDES]
             named = {k: v for k, v in by_side.items() if k}
-            overall = by_side.get("")
+            overall = by_side.get(UNNAMED_SIDE)
             if overall is not None and named and overall >= sum(named.values()):
                 # "مقتل 27 ... بينهم 11 إيرانيا": the unnamed figure is the whole, the named one a part
                 return overall
@@ -831,7 +833,7 @@ class _Sentence:
     def events(self, s_index: int) -> list[EventCandidate]:
         trigs = self._once("triggers", self.triggers)
         self.violent_elsewhere = any(
-            EVENT_TYPE_OF[t.trigger.sub_event_type] in VIOLENT and not t.trigger.light
+            EVENT_TYPE_OF[t.trigger.sub_event_type] in VIOLENT_EVENT_TYPES and not t.trigger.light
             and t.trigger.sub_event_type not in TERRITORY_BY_FORCE
             for _, _, t in trigs)
         used = set()
@@ -991,18 +993,20 @@ class _Sentence:
             killed=killed, injured=injured, killed_vague=kv, injured_vague=iv, weapons=weapons,
             killed_sides=dict(killed_sides), killed_bound=killed_bound,
             date=date,
-            responds=(verb_trig.respond or self.has_cue("respond", a, t1)) and not self.answered(t0),
+            response=(ResponseLink.EARLIER if (verb_trig.respond or self.has_cue("respond", a, t1))
+                      and not self.answered(t0) else None),
             # "واتهمت أنقرة الوحدات الكردية بتنفيذ التفجير": the blast told before, now blamed on someone
-            anaphoric=definite and (not actors or (actor is not None and actor is self.accused(t0) and len(actors) == 1)),
+            refers_back=definite and (not actors or (actor is not None and actor is self.accused(t0)
+                                                     and len(actors) == 1)),
             weak_type=trig.weak and not weapons,
             background=self.has_cue("background"),
         )
-        if not (actors or targets or locations) and not ev.anaphoric:
+        if not (actors or targets or locations) and not ev.refers_back:
             # nothing of its own: it may still tell how another trigger of the sentence was done
             # ("هجوم الجيش على الجيب، ... شمل ضربات جوية"); join() keeps it only inside such a group
             ev.roleless = True
         sentence_places = [m for m in self.ents if m.kind == "place"]
-        if EVENT_TYPE_OF[sub] not in VIOLENT and not targets and not (
+        if EVENT_TYPE_OF[sub] not in VIOLENT_EVENT_TYPES and not targets and not (
                 sub in ACTED_ON_PEOPLE and actors and (locations or sentence_places)):
             # a strategic development (a takeover, an arrest) is only specific with what it acted on
             return None
@@ -1130,8 +1134,9 @@ class _Sentence:
                 if own_time is not None:
                     g.locations = [m for m in g.locations if m.start < own_time.start]
                     apart = True
-                same_family = (EVENT_TYPE_OF[g.sub_event_type] in VIOLENT) == (EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT)
-                if not apart and same_family and g.responds == ev.responds \
+                same_family = ((EVENT_TYPE_OF[g.sub_event_type] in VIOLENT_EVENT_TYPES)
+                               == (EVENT_TYPE_OF[ev.sub_event_type] in VIOLENT_EVENT_TYPES))
+                if not apart and same_family and (g.response is None) == (ev.response is None) \
                         and self.answered(g.trigger_start) == self.answered(ev.trigger_start):
                     _absorb(g, ev)
                     break
@@ -1148,8 +1153,7 @@ class _Sentence:
         answered = [g for g in groups if self.answered(g.trigger_start)]
         for g in groups:
             if answered and g not in answered and g.trigger_start < answered[0].trigger_start:
-                g.responds = True
-                g.answers_later = True
+                g.response = ResponseLink.LATER
         return groups
 
     def cue_actor(self, t1: int) -> EntityMention | None:
@@ -1522,7 +1526,7 @@ class _Sentence:
         dates = [d for d in in_sentence if not self.is_report_date(d, t0)] or in_sentence
         if dates:
             # a day before a month before a year ("مطلع العام" beside "ليل الاثنين"), then the nearest
-            return min(dates, key=lambda d: (PRECISION_RANK.get(d.precision, 9), abs(d.start - t0)))
+            return min(dates, key=lambda d: (DATE_PRECISION_RANK.get(d.precision, 9), abs(d.start - t0)))
         paragraph_start = self.s
         while paragraph_start > 0 and "\n" not in self.doc[paragraph_start - 1].text:
             paragraph_start -= 1

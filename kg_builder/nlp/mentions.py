@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kg_builder.model import ResponseLink
+
 
 @dataclass
 class EntityMention:
@@ -51,7 +53,10 @@ class DateRef:
 
 @dataclass
 class EventCandidate:
-    """One event as found in one sentence, before events of the same incident are merged."""
+    """One event as found in one sentence, before events of the same incident are merged.
+
+    Its fields bear the names of :class:`kg_builder.model.Event`'s (``refers_back``, ``response``,
+    ``weak_type``...): it is the same record, still mutable and holding mentions, not yet keys."""
 
     sub_event_type: str
     trigger_start: int
@@ -73,9 +78,10 @@ class EventCandidate:
     date: DateRef | None = None
     date_from_lead: bool = False
     claimants: list[EntityMention] = field(default_factory=list)
-    responds: bool = False
-    answers_later: bool = False  # the event it answers is told after it, in the same sentence
-    anaphoric: bool = False    # "the attack" with no actor of its own: the incident told before
+    # told as a response ("ردا على"، "ردت"), and where the event it answers is told: before it, or
+    # (LATER) after it in the same sentence
+    response: ResponseLink | None = None
+    refers_back: bool = False  # "the attack" with no actor of its own: the incident told before
     background: bool = False   # "it is recalled that ...": an earlier incident, not the story's own
     roleless: bool = False     # no actor, target or place of its own (kept only joined to another)
     weak_type: bool = False    # the type is a guess (a "weak" trigger, no weapon named): another telling decides
