@@ -1,6 +1,6 @@
 """The main job: files in, article graphs in the store, streamed batch by batch.
 
-    read_articles -> (skip unchanged) -> Extractor.extract -> extraction_quads -> store.replace_articles
+    read_articles -> (skip unchanged) -> Extractor.extract -> resolve -> extraction_quads -> store.replace_articles
 
 Memory stays flat: articles are read lazily, extracted in small batches and written in batches, each
 batch in one transaction, so a crash leaves every article whole or absent. Re-running over the same
@@ -11,7 +11,7 @@ Oversized articles: an article longer than :data:`MAX_PIECE_CHARS` (a 50 MB dump
 record) is extracted in pieces cut at paragraph breaks (else line breaks, sentence ends, spaces), each an
 exact substring of the text; the pieces' events and mentions are put back together with their offsets
 shifted, so evidence still points into the whole ``Article.text``, and the article is stored whole, as one
-graph, in one transaction. What is lost: events told in two pieces are not merged by ``resolve``.
+graph, in one transaction; ``resolve`` runs on the whole, so an incident told in two pieces is one event.
 
 Snapshots for analysts: with ``snapshot_dir``, the ingest publishes a consistent copy of the store
 (``KGStore.publish_snapshot``, a RocksDB checkpoint of hard links) after a batch every
@@ -36,8 +36,9 @@ from kg_builder import __version__
 from kg_builder.extract import Extractor
 from kg_builder.gazetteer import ontology_files
 from kg_builder.ingest import IngestError, read_articles
-from kg_builder.model import Article, Entity, Event, Extraction, Span
+from kg_builder.model import Article, Control, Entity, Event, Extraction, Span
 from kg_builder.rdf import article_iri, extraction_quads
+from kg_builder.resolve import resolve
 from kg_builder.resources import nlp_data_dir
 from kg_builder.store import KGStore
 
@@ -133,11 +134,14 @@ def merge_pieces(article: Article, parts: list[tuple[int, Extraction]]) -> Extra
     """One extraction of ``article`` from the extractions of its pieces (``(offset, extraction)``).
 
     Offsets are shifted into the whole text; an entity met in several pieces is one entity with all its
-    mentions; events are renumbered ``c1, c2, ...`` in text order and ``responds_to`` follows them.
+    mentions; events are renumbered ``c1, c2, ...`` in text order and ``responds_to`` follows them; who
+    holds which place (controls) is kept from every piece. The pieces are best merged before
+    :func:`kg_builder.resolve.resolve`, which then joins an incident told in two pieces.
     """
     entities: dict[str, Entity] = {}
     mentions: dict[str, list[Span]] = {}
     events: list[Event] = []
+    controls: list[Control] = []
     notes: list[str] = []
     for offset, part in sorted(parts, key=lambda p: p[0]):
         for entity in part.entities:
@@ -151,11 +155,13 @@ def merge_pieces(article: Article, parts: list[tuple[int, Extraction]]) -> Extra
                 claims=tuple(replace(c, evidence=tuple(_shift(s, offset) for s in c.evidence))
                              for c in event.claims),
             ))
+        controls.extend(replace(c, evidence=tuple(_shift(s, offset) for s in c.evidence)) for c in part.controls)
         notes.extend(n for n in part.notes if n not in notes)
     merged_entities = tuple(
         replace(e, mentions=tuple(sorted(set(mentions[key]), key=lambda s: (s.start, s.end))))
         for key, e in entities.items())
-    return Extraction(article=article, entities=merged_entities, events=tuple(events), notes=tuple(notes))
+    return Extraction(article=article, entities=merged_entities, events=tuple(events), controls=tuple(controls),
+                      notes=tuple(notes))
 
 
 def _extract_in_pieces(extractor: Extractor, articles: Iterable[Article],
@@ -200,17 +206,18 @@ def _extract_in_pieces(extractor: Extractor, articles: Iterable[Article],
             whole.parts.clear()
             on_error(whole.article, RuntimeError(f"in the piece at character {offset}: {type(err).__name__}: {err}"))
 
-    for extraction in extractor.extract(feed(), on_error=piece_failed):
+    # resolve is the stage after extraction: for a whole article, after its pieces are put together
+    for extraction in extractor.extract(feed(), on_error=piece_failed, resolve=False):
         entry = pieces.pop(id(extraction.article), None)
         if entry is None or entry[0] is not extraction.article:
-            yield extraction
+            yield resolve(extraction)
             continue
         _, whole, offset = entry
         whole.remaining -= 1
         if not whole.failed:
             whole.parts.append((offset, extraction))
             if whole.remaining == 0:
-                yield merge_pieces(whole.article, whole.parts)
+                yield resolve(merge_pieces(whole.article, whole.parts))
 
 
 @cache

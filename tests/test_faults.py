@@ -400,6 +400,25 @@ def test_split_text_covers_the_text_and_cuts_at_paragraphs():
     assert pieces[0][1].endswith("\n\n")
 
 
+def test_an_incident_told_across_two_pieces_is_one_event_and_controls_are_kept():
+    from kg_builder.model import Article
+    from kg_builder.pipeline import _extract_in_pieces
+
+    filler = "وتحدث السكان عن الأسواق والطقس في المدينة خلال الأسبوع الماضي.\n\n" * (MAX_PIECE_CHARS // 60)
+    text = ("قصفت قوات النظام بالمدفعية بلدة كفرنبل بريف إدلب صباح اليوم.\n\n" + filler
+            + "وأسفر القصف عن مقتل ثلاثة مدنيين.\n\n"
+            + "وقصفت المدفعية مواقع في بلدة خان شيخون التي تسيطر عليها هيئة تحرير الشام.")
+    article = Article(id="long", text=text, lang="ar", published="2019-03-14")
+    assert len(split_text(text)) >= 2
+    [whole] = _extract_in_pieces(Extractor(), [article], on_error=lambda a, err: pytest.fail(str(err)))
+    shelling = [e for e in whole.events if "actor/syrian-government-forces" in e.actors]
+    assert len(shelling) == 1 and shelling[0].killed == 3      # the toll in the second piece joins it
+    assert [e.key for e in whole.events] == [f"e{n}" for n in range(1, len(whole.events) + 1)]
+    assert len(whole.controls) == 1
+    for span in whole.controls[0].evidence:
+        assert text[span.start:span.end] == span.text
+
+
 def test_merged_pieces_point_into_the_whole_text():
     from kg_builder.model import Article
 
