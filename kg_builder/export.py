@@ -24,6 +24,9 @@ The line format is a contract (the evaluation reads it); keep it stable::
     ENTITY = {"iri", "label_en", "label_ar", "type" (class local name),
               "mentions": [the entity's mention texts in that article, in text order, unique]}
 
+``write_events(store, path)`` (what ``kgb export events -o FILE`` runs) writes the file whole or not at
+all: under a temporary name, renamed over an earlier export only once complete (``kg_builder.files``).
+
 Lines are sorted by doc, then by the start of the first evidence, then by id. Entity lists are in the
 order the article first mentions them (then by IRI). The export runs a fixed handful of SPARQL queries
 over the whole store, so its cost grows with the store, not with one query per event.
@@ -33,8 +36,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 from typing import TextIO
 
+from kg_builder.files import atomic_output
 from kg_builder.model import EVENT_TYPE_OF, WEAPONS
 from kg_builder.rdf import ACLED_NAME_OF_CLASS, KGB, ONTOLOGY_GRAPH, XSD, local_name
 from kg_builder.store import KGStore
@@ -247,3 +252,18 @@ def export_events(store: KGStore, out: TextIO) -> int:
         out.write(json.dumps(event, ensure_ascii=False) + "\n")
         written += 1
     return written
+
+
+def write_events(store: KGStore, path: str | Path) -> int:
+    """Export the events into the file ``path``; return how many. A failed or killed export leaves an
+    earlier file at ``path`` as it was (see ``kg_builder.files.atomic_output``).
+
+    >>> import pathlib, tempfile
+    >>> from kg_builder.store import open_store
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with open_store(folder / "store") as store:
+    ...     write_events(store, folder / "events.jsonl")
+    0
+    """
+    with atomic_output(path, "w", encoding="utf-8") as out:
+        return export_events(store, out)

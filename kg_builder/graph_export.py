@@ -31,6 +31,10 @@ Time: each edge has ``spells`` (one ``(start, end)`` per event date, a month or 
 and last day) and each node ``start``/``end`` (first to last appearance), which the GEXF writer turns
 into Gephi's timeline. Undated events give no spell: an element without any time is always visible.
 
+A file given by path is written whole or not at all (``kg_builder.files``): a failed or killed export
+leaves an earlier file there as it was; the CSV pair is written and synced before either file replaces
+the earlier pair.
+
 Filters (``GraphFilter``) choose the events; every view is then drawn from those events only. Their
 values reach SPARQL as bound RDF terms (``KGStore.query(bindings=...)``), never as query text.
 """
@@ -43,6 +47,7 @@ import datetime as _dt
 import hashlib
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Union
@@ -52,6 +57,7 @@ import networkx as nx
 from lxml import etree
 from pyoxigraph import Literal, NamedNode
 
+from kg_builder.files import OutputError, atomic_output, atomic_outputs, is_stream_target
 from kg_builder.model import ACLED_TYPES, EVENT_TYPE_OF, acled_class_name
 from kg_builder.rdf import ACLED_NAME_OF_CLASS, KGB, KGR, ONTOLOGY_GRAPH, XSD, local_name
 from kg_builder.store import KGStore
@@ -681,11 +687,18 @@ def write_gexf(graph: nx.MultiDiGraph, out: PathOrFile) -> None:
             for start, end in attributes["spells"]:
                 etree.SubElement(spells, q("spell"), start=start, end=end)
 
-    etree.ElementTree(root).write(_binary_target(out), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    with _binary_output(out) as handle:
+        etree.ElementTree(root).write(handle, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _binary_target(out: PathOrFile):
-    return str(out) if isinstance(out, (str, Path)) else out
+@contextmanager
+def _binary_output(out: PathOrFile):
+    """A path is written whole or not at all (``kg_builder.files.atomic_output``); a file object as given."""
+    if isinstance(out, (str, Path)):
+        with atomic_output(out, "wb") as handle:
+            yield handle
+    else:
+        yield out
 
 
 def _flat_copy(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
@@ -720,7 +733,9 @@ def write_graphml(graph: nx.MultiDiGraph, out: PathOrFile) -> None:
     ``infer_numeric_types`` makes a column that mixes ints and floats one double key instead of two
     keys of the same name.
     """
-    nx.write_graphml(_flat_copy(graph), _binary_target(out), infer_numeric_types=True)
+    flat = _flat_copy(graph)
+    with _binary_output(out) as handle:
+        nx.write_graphml(flat, handle, infer_numeric_types=True)
 
 
 def csv_paths(path: str | Path) -> tuple[Path, Path]:
@@ -743,26 +758,37 @@ def write_csv(graph: nx.MultiDiGraph, path: str | Path) -> tuple[Path, Path]:
     """
     if not isinstance(path, (str, Path)):
         raise TypeError("the CSV export writes two files; give a path (<stem>-nodes.csv, <stem>-edges.csv)")
+    _refuse_csv_target(path)
     nodes_path, edges_path = csv_paths(path)
     flat = _flat_copy(graph)
     node_columns = list(_column_types((a for _, a in flat.nodes(data=True)), skip=_STRUCTURAL | {"timeset"}))
     edge_columns = list(_column_types((a for _, _, a in flat.edges(data=True)), skip=_STRUCTURAL | {"timeset"}))
 
-    with open(nodes_path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+    # Both files are written and synced before either replaces an earlier export: a pair from one run.
+    with atomic_outputs([nodes_path, edges_path], "w", encoding="utf-8-sig", newline="") as (nodes, edges):
+        writer = csv.writer(nodes)
         writer.writerow(["Id", "Label", "Timeset"] + node_columns)
         for node, attributes in flat.nodes(data=True):
             timeset = _timeset([(attributes["start"], attributes["end"])]) if "start" in attributes else ""
             writer.writerow([node, attributes.get("label", node), timeset]
                             + [attributes.get(name, "") for name in node_columns])
-    with open(edges_path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(edges)
         writer.writerow(["Source", "Target", "Type", "Kind", "Id", "Weight", "Timeset"] + edge_columns)
         for source, target, key, attributes in flat.edges(keys=True, data=True):
             writer.writerow([source, target, "Directed", attributes.get("kind", ""), key,
                              attributes.get("weight", 1.0), attributes.get("timeset", "")]
                             + [attributes.get(name, "") for name in edge_columns])
     return nodes_path, edges_path
+
+
+def _refuse_csv_target(path: str | Path) -> None:
+    """The two CSV files are made beside ``path`` from its name: a device (``/dev/full``, ``/dev/stdout``)
+    or a directory has no such place, and ``/dev/full-nodes.csv`` is not what anyone meant."""
+    if is_stream_target(path):
+        raise OutputError(f"cannot write {path}: the CSV export writes two files, NAME-nodes.csv and "
+                          f"NAME-edges.csv; give -o NAME.csv, not a device")
+    if Path(path).is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory; give -o FOLDER/NAME.csv")
 
 
 def write_graph(graph: nx.MultiDiGraph, path_or_file: PathOrFile, fmt: str) -> None:

@@ -39,10 +39,36 @@ pyoxigraph 0.5, so readers never do it: the writer publishes **snapshots** (``pu
 ``current`` is a symbolic link replaced atomically once a snapshot is complete, so a reader
 (``open_snapshot``, read-only, no lock) always gets a whole one. Nobody ever writes a published snapshot.
 Superseded snapshots are deleted once they have been superseded for ``SNAPSHOT_GRACE_S`` seconds.
+
+Only ``kgb ingest`` creates a store: every other command opens with ``open_store(location, create=False)``,
+which says "no store at DIR" instead of making an empty one, and reads a snapshot folder (or
+``SNAPSHOTS/current``) read-only, without writing into it.
+
+A full disk (measured with pyoxigraph 0.5.13 / RocksDB 11.0.4 on a filled tmpfs):
+
+* An update that hits ENOSPC raises and is not applied: the write-ahead log record of the transaction is
+  incomplete and dropped on recovery, so the batches before it are whole and the failed one is absent.
+  RocksDB then refuses every write of that session; ``flush`` on close fails too.
+* Opening the store read-write afterwards fails while the disk is full: the open replays the write-ahead
+  log into new table files, and writes a new info log (``LOG``, ~137 KB of options), OPTIONS and
+  MANIFEST files. Every open, failed or not, first renames ``LOG`` to ``LOG.old.<time>`` and starts a
+  new one, and RocksDB keeps up to 1000 of those: a failed open (for lack of space, or because another
+  process holds the lock) used to leave one more behind each time. ``KGStore`` puts the old log back
+  after a failed open, and keeps only the newest :data:`KEEP_INFO_LOGS` old logs after a good one.
+  (A read-write open that fails for lack of space also leaves an empty write-ahead log file: no bytes,
+  and the next good open deletes it.)
+* ``Store.read_only`` writes nothing at all (no log, no lock file): it replays the write-ahead log in
+  memory. So a reader (``open_store(create=False)``) whose read-write open fails for lack of space
+  reads the store read-only, while it holds a shared lock on RocksDB's ``LOCK`` file that RocksDB's own
+  exclusive lock conflicts with: no writer can open the store meanwhile, so this is not the undefined
+  "read-only while another process writes" case. Once space is freed, the store opens read-write again
+  (the log is replayed into tables then) and nothing is lost.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -71,6 +97,10 @@ class QueryError(StoreError, ValueError):
     """A SPARQL text is wrong (syntax, or a parameter the query does not select)."""
 
 
+class NoSpaceError(StoreError):
+    """The disk of the store is full; nothing was half-written (the failed transaction is absent)."""
+
+
 _FORMATS = {
     "nq": RdfFormat.N_QUADS, "nquads": RdfFormat.N_QUADS, "n-quads": RdfFormat.N_QUADS,
     "trig": RdfFormat.TRIG,
@@ -95,13 +125,109 @@ _SNAPSHOT_NAME = re.compile(r"snapshot-(\d{6,})")
 SNAPSHOT_MARKER = "KGB_SNAPSHOT"
 
 
+#: Old RocksDB info logs (LOG.old.*, one per open, ~137 KB each) kept in a store; RocksDB would keep 1000.
+KEEP_INFO_LOGS = 3
+# RocksDB's words when another process (or this one) holds the store's LOCK file.
+_LOCKED = re.compile(r"While lock file|lock hold by", re.IGNORECASE)
+# Paths this process has open read-write: a read-only open of one of them is refused (see _lock_out_writers).
+_OPEN_FOR_WRITING: set[Path] = set()
+
+
 def _in_use_message(path: Path) -> str:
     return (f"the store {path} is in use by another kgb process (an ingest, or kgb serve); "
             f"wait for it to finish and retry, or query a snapshot (kgb ingest --snapshot DIR)")
 
 
+def _is_no_space(err: OSError) -> bool:
+    # pyoxigraph's IO errors carry RocksDB's message but no errno
+    return err.errno == errno.ENOSPC or "No space left on device" in str(err)
+
+
+def _store_error(path: Path, err: OSError, doing: str) -> StoreError:
+    """The one-line error for an OSError of the store: a full disk is named as such."""
+    if _is_no_space(err):
+        return NoSpaceError(f"no space left on {path}; nothing half-written (free some space, then run it again)")
+    return StoreError(f"{doing}: {_first_line(err)}")
+
+
+def _open_error(path: Path, err: OSError) -> StoreError:
+    if _LOCKED.search(str(err)):
+        return StoreError(_in_use_message(path))
+    return _store_error(path, err, f"cannot open the store {path}")
+
+
+def is_store_directory(path: str | Path) -> bool:
+    """Is there a RocksDB store (or a snapshot of one) in this directory? Its CURRENT file says so."""
+    return (Path(path) / "CURRENT").is_file()
+
+
+def _info_logs(path: Path) -> set[str]:
+    try:
+        return {name for name in os.listdir(path) if name.startswith("LOG")}
+    except OSError:
+        return set()
+
+
+def _undo_log_rotation(path: Path, before: set[str]) -> None:
+    """Put back the info log a failed open rotated away.
+
+    RocksDB renames ``LOG`` to ``LOG.old.<time>`` and starts a new ``LOG`` before it takes the lock or
+    reads anything, so even an open that fails (store in use, disk full) leaves a log behind, and takes
+    another writer's log away from its name. When exactly one old log appeared, it is the one: renamed
+    back over the new ``LOG``. More than one means a live writer rolled its own log meanwhile (at 1 MB):
+    then nothing is touched."""
+    new_old_logs = _info_logs(path) - before - {"LOG"}
+    try:
+        if "LOG" in before and len(new_old_logs) == 1:
+            os.replace(path / new_old_logs.pop(), path / "LOG")
+        elif "LOG" not in before and not new_old_logs:
+            (path / "LOG").unlink(missing_ok=True)
+    except OSError:
+        pass   # only a log: never worth failing over
+
+
+def _log_time(name: str) -> int:
+    suffix = name.rsplit(".", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
+
+
+def _prune_info_logs(path: Path, keep: int = KEEP_INFO_LOGS) -> None:
+    """Delete all but the newest ``keep`` old info logs (we hold the lock: nobody else writes here)."""
+    old_logs = sorted((name for name in _info_logs(path) if name.startswith("LOG.old.")), key=_log_time)
+    for name in old_logs[:-keep] if keep else old_logs:
+        try:
+            (path / name).unlink()
+        except OSError:
+            pass
+
+
+def _lock_out_writers(path: Path) -> int:
+    """Take a shared lock on the store's ``LOCK`` file, the file RocksDB's writers lock exclusively (an
+    fcntl lock, as RocksDB's own): while it is held no writer can open the store, so reading it with
+    ``Store.read_only`` is safe. Returns the descriptor to close to let go.
+
+    POSIX locks belong to the process: closing any descriptor of the file drops every lock this process
+    has on it, RocksDB's included. So a store this process has open read-write is refused here."""
+    if path.resolve() in _OPEN_FOR_WRITING:
+        raise StoreError(f"the store {path} is open read-write in this process; read it through that")
+    try:
+        fd = os.open(path / "LOCK", os.O_RDONLY)
+    except OSError as err:
+        raise _open_error(path, err) from None
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StoreError(_in_use_message(path)) from None
+    return fd
+
+
 class KGStore:
-    """An embedded Oxigraph store in a directory (created if missing).
+    """An embedded Oxigraph store in a directory (created if missing, unless ``create=False``).
+
+    ``read_only=True`` opens an existing store or snapshot with ``Store.read_only``: nothing is written.
+    A live store (one with RocksDB's ``LOCK`` file; snapshots have none) is then locked against writers
+    for as long as it is open.
 
     >>> import tempfile
     >>> store = KGStore(tempfile.mkdtemp())
@@ -110,25 +236,45 @@ class KGStore:
     >>> store.close()
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False):
+    def __init__(self, path: str | Path, *, read_only: bool = False, create: bool = True):
         self.path = Path(path)
         self.read_only = read_only
+        self._writers_lock: int | None = None
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{self.path} is a file, not a store directory")
-        if read_only and not self.path.is_dir():
+        if (read_only or not create) and not is_store_directory(self.path):
             raise StoreError(f"no store at {self.path}")
-        if not read_only and not self.path.exists():
+        self._store: Store | None = self._open_read_only() if read_only else self._open_read_write()
+
+    def _open_read_write(self) -> Store:
+        if not self.path.exists():
             try:
                 self.path.mkdir(parents=True)
             except OSError as err:
-                raise StoreError(f"cannot create the store {self.path}: {err.strerror or err}") from None
+                raise _store_error(self.path, err, f"cannot create the store {self.path}") from None
+        logs_before = _info_logs(self.path)
         try:
-            self._store: Store | None = Store.read_only(str(self.path)) if read_only else Store(str(self.path))
+            store = Store(str(self.path))
         except OSError as err:
-            message = str(err)
-            if "lock" in message.lower():
-                raise StoreError(_in_use_message(self.path)) from None
-            raise StoreError(f"cannot open the store {self.path}: {_first_line(err)}") from None
+            _undo_log_rotation(self.path, logs_before)
+            raise _open_error(self.path, err) from None
+        _OPEN_FOR_WRITING.add(self.path.resolve())
+        _prune_info_logs(self.path)
+        return store
+
+    def _open_read_only(self) -> Store:
+        if (self.path / "LOCK").exists():   # a live store, not a snapshot: no writer while we read
+            self._writers_lock = _lock_out_writers(self.path)
+        try:
+            return Store.read_only(str(self.path))
+        except OSError as err:
+            self._let_writers_in()
+            raise _open_error(self.path, err) from None
+
+    def _let_writers_in(self) -> None:
+        if self._writers_lock is not None:
+            os.close(self._writers_lock)
+            self._writers_lock = None
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -141,16 +287,26 @@ class KGStore:
 
     def flush(self) -> None:
         """Make sure everything written so far is on disk."""
-        self.oxigraph.flush()
+        try:
+            self.oxigraph.flush()
+        except OSError as err:
+            raise _store_error(self.path, err, f"writing to the store {self.path} failed") from None
 
     def close(self) -> None:
         """Flush and release the directory (its lock) for other processes. Closing twice is fine."""
-        if self._store is not None:
+        if self._store is None:
+            return
+        try:
             if not self.read_only:
                 self._store.flush()
+        except OSError as err:
+            raise _store_error(self.path, err, f"writing to the store {self.path} failed") from None
+        finally:
             # Oxigraph has no close(): the lock goes when the last reference does. Query results hold a
             # reference too, which is why run_query reads them to the end.
             self._store = None
+            _OPEN_FOR_WRITING.discard(self.path.resolve())
+            self._let_writers_in()
 
     def __enter__(self) -> "KGStore":
         return self
@@ -198,7 +354,7 @@ class KGStore:
         try:
             self.oxigraph.update(request)
         except OSError as err:
-            raise StoreError(f"writing to the store {self.path} failed: {_first_line(err)}") from None
+            raise _store_error(self.path, err, f"writing to the store {self.path} failed") from None
 
     def publish_snapshot(self, folder: str | Path) -> Path:
         """Publish a consistent, read-only copy of the store as ``folder/current``; return its path.
@@ -216,10 +372,10 @@ class KGStore:
         target = folder / name
         try:
             self.oxigraph.backup(str(target))
+            (target / SNAPSHOT_MARKER).write_text(f"snapshot of {self.path.resolve()}\n", encoding="utf-8")
         except OSError as err:
             shutil.rmtree(target, ignore_errors=True)
-            raise StoreError(f"cannot write a snapshot into {folder}: {_first_line(err)}") from None
-        (target / SNAPSHOT_MARKER).write_text(f"snapshot of {self.path.resolve()}\n", encoding="utf-8")
+            raise _store_error(folder, err, f"cannot write a snapshot into {folder}") from None
         link = folder / f".{SNAPSHOT_CURRENT}-{os.getpid()}"
         if link.is_symlink() or link.exists():
             link.unlink()
@@ -269,7 +425,7 @@ class KGStore:
         except SyntaxError as err:
             raise QueryError(f"SPARQL update: {_first_line(err)}") from None
         except OSError as err:
-            raise StoreError(f"SPARQL update failed: {_first_line(err)}") from None
+            raise _store_error(self.path, err, "SPARQL update failed") from None
 
     # --- reading ------------------------------------------------------------------------------------
 
@@ -431,9 +587,16 @@ def rdf_format(path: Path, format: str | RdfFormat | None) -> RdfFormat:
     return fmt
 
 
-def open_store(location: str | Path) -> KGStore:
-    """Open the store at ``location``: a directory (created if missing), or the ``http(s)://`` root of
-    a SPARQL 1.1 server (a ``kg_builder.remote_store.RemoteStore``, same interface; nothing is sent yet).
+def open_store(location: str | Path, create: bool = True) -> KGStore:
+    """Open the store at ``location``: a directory, or the ``http(s)://`` root of a SPARQL 1.1 server
+    (a ``kg_builder.remote_store.RemoteStore``, same interface; nothing is sent yet).
+
+    ``create=True`` (what ``kgb ingest`` and the Python API do by default) makes the store if it is
+    missing. ``create=False`` is how every reader opens (stats, query, export): a missing store, or a
+    folder that is not one, is a "no store at DIR" :class:`StoreError` and nothing is created; a snapshot
+    folder (``kgb ingest --snapshot DIR``), or its ``current`` link, is opened read-only with
+    :func:`open_snapshot`; and a store that cannot be opened read-write for lack of space is opened
+    read-only (see the module doc), so it can still be read, though not written.
 
     >>> open_store("http://127.0.0.1:7878/")
     RemoteStore('http://127.0.0.1:7878/')
@@ -442,4 +605,39 @@ def open_store(location: str | Path) -> KGStore:
     if text.startswith(("http://", "https://")):
         from kg_builder.remote_store import RemoteStore  # imported here: remote_store imports this module
         return RemoteStore(text)
-    return KGStore(Path(location))
+    if create:
+        return KGStore(Path(location))
+    return _open_for_reading(Path(location))
+
+
+def _is_snapshot_folder(path: Path) -> bool:
+    return (path / SNAPSHOT_MARKER).is_file() or (path / SNAPSHOT_CURRENT).is_symlink()
+
+
+def require_store(location: str | Path) -> None:
+    """Raise "no store at DIR" unless ``location`` is a store, a snapshot folder or a server URL: what
+    every command but ``kgb ingest`` checks first, so that none of them creates a store.
+
+    >>> require_store("/nonexistent/kg-store")
+    Traceback (most recent call last):
+    kg_builder.store.StoreError: no store at /nonexistent/kg-store
+    """
+    if str(location).startswith(("http://", "https://")):
+        return
+    path = Path(location)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path} is a file, not a store directory")
+    if not (is_store_directory(path) or _is_snapshot_folder(path)):
+        raise StoreError(f"no store at {path}")
+
+
+def _open_for_reading(path: Path) -> KGStore:
+    require_store(path)
+    if _is_snapshot_folder(path):
+        return open_snapshot(path)   # read-only: nobody ever writes a published snapshot
+    try:
+        return KGStore(path, create=False)
+    except NoSpaceError:
+        # A read-write open needs space (new log, options and manifest; the write-ahead log turned into
+        # tables); a read-only one writes nothing, so a full disk can still be read.
+        return KGStore(path, read_only=True)
