@@ -9,7 +9,9 @@
     kgb export events --store ./kg-store -o events.jsonl
     kgb export gexf --view actors --label-lang ar -o actors.gexf
 
-Every command takes ``--store`` (default ``./kg-store``). Errors are one line on stderr; the exit
+Every command takes ``--store`` (default ``./kg-store``). Only ``ingest`` creates a store: the others
+say "no store at DIR" rather than make an empty one. ``export -o FILE`` writes FILE whole or not at all
+(an earlier export there stays until the new one is complete). Errors are one line on stderr; the exit
 code is 0 on success, 1 when some input failed, 2 on a usage or store error.
 """
 
@@ -54,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bind a parameter (as an RDF term, never pasted into the text)")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--list", action="store_true", help="list the saved questions with their parameters")
+    p.add_argument("--timeout-s", type=float, default=60.0,
+                   help="time limit in seconds; the query is stopped past it (default: 60; 0: none)")
+    p.add_argument("--no-federated", action="store_true",
+                   help="refuse a query with SERVICE (a call to another server), as kgb serve does by default")
     _add_store(p)
 
     p = sub.add_parser("serve", help="a SPARQL 1.1 endpoint (/query, /sparql) and a query page (/) over the store")
@@ -62,8 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7878)
     p.add_argument("--timeout-s", type=float, default=30.0, help="per-query time limit; the query is stopped")
     p.add_argument("--writable", action="store_true", help="accept SPARQL Update at /update (default: read-only)")
-    p.add_argument("--cors", metavar="ORIGIN", help="send CORS headers for this origin (default: none)")
+    p.add_argument("--cors", metavar="ORIGIN", help="send CORS headers for this origin and accept its requests "
+                   "(default: none; requests from pages of other origins are refused)")
     p.add_argument("--max-request-bytes", type=int, default=1_000_000)
+    p.add_argument("--allow-federated", action="store_true",
+                   help="run queries with SERVICE (and updates with LOAD), which make this server call other "
+                        "hosts (default: refused with 400)")
+    p.add_argument("--read-timeout-s", type=float, default=10.0,
+                   help="a client must send its whole request within this many seconds, else it is dropped")
+    p.add_argument("--max-connections", type=int, default=64,
+                   help="requests answered at once (a thread each); as many more wait, beyond that 503")
 
     p = sub.add_parser("eval", help="score the extractor on your own gold set (guidelines' metrics)")
     p.add_argument("gold", help="gold events, JSON Lines (one article a line, as in the annotation guidelines)")
@@ -129,8 +143,9 @@ def _saved_query_text(name: str):
 
 
 def cmd_query(args) -> int:
-    from kg_builder.query import bind_params, format_table, list_saved_queries, run_query
-    from kg_builder.store import open_store
+    from kg_builder.query import (
+        bind_params, format_table, list_saved_queries, remote_call_keyword, run_query_with_time_limit,
+    )
 
     if args.list:
         for q in list_saved_queries():
@@ -151,11 +166,11 @@ def cmd_query(args) -> int:
         return _fail("give a saved query name, a .rq file, or -e SPARQL")
     bindings = bind_params(target, values)
     text = target if isinstance(target, str) else target.text
-    store = open_store(args.store)
-    try:
-        table = run_query(store, text, bindings)
-    finally:
-        store.close()
+    if args.no_federated and remote_call_keyword(text):
+        return _fail("the query has SERVICE (a call to another server), refused by --no-federated")
+    if args.timeout_s < 0:
+        return _fail("--timeout-s cannot be negative (0: no time limit)")
+    table = run_query_with_time_limit(args.store, text, bindings, timeout_s=args.timeout_s)
     sys.stdout.write(format_table(table, args.format))
     if not format_table(table, args.format).endswith("\n"):
         sys.stdout.write("\n")
@@ -165,7 +180,7 @@ def cmd_query(args) -> int:
 def cmd_stats(args) -> int:
     from kg_builder.store import open_store
 
-    store = open_store(args.store)
+    store = open_store(args.store, create=False)
     try:
         stats = store.stats()
     finally:
@@ -181,18 +196,17 @@ def cmd_stats(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from kg_builder.export import export_events
+    from kg_builder.export import export_events, write_events
     from kg_builder.store import open_store
 
     if args.what != "events":
         return _export_graph(args)
-    store = open_store(args.store)
+    store = open_store(args.store, create=False)
     try:
         if args.output == "-":
             n = export_events(store, sys.stdout)
         else:
-            with open(args.output, "w", encoding="utf-8") as out:
-                n = export_events(store, out)
+            n = write_events(store, args.output)  # whole or not at all: an earlier file stays until then
     finally:
         store.close()
     print(f"export: {n} events -> {args.output}", file=sys.stderr)
@@ -207,7 +221,7 @@ def _export_graph(args) -> int:
                           event_type=args.event_type)
     if args.output == "-" and args.what == "csv":
         return _fail("csv writes two files: give -o NAME.csv")
-    store = open_store(args.store)
+    store = open_store(args.store, create=False)
     try:
         target = sys.stdout.buffer if args.output == "-" else args.output
         nodes, edges = export_graph(store, target, args.what, view=args.view, filters=filters,
@@ -226,7 +240,8 @@ def cmd_serve(args) -> int:
         return _fail("kgb serve serves a store directory; a SPARQL server at a URL is already an endpoint")
 
     serve(args.store, host=args.host, port=args.port, timeout_s=args.timeout_s, writable=args.writable,
-          cors=args.cors, max_request_bytes=args.max_request_bytes)
+          cors=args.cors, max_request_bytes=args.max_request_bytes, allow_federated=args.allow_federated,
+          read_timeout_s=args.read_timeout_s, max_connections=args.max_connections)
     return 0
 
 
@@ -238,6 +253,7 @@ def cmd_eval(args) -> int:
 
     from kg_builder.evaluate import score
     from kg_builder.export import export_events
+    from kg_builder.files import atomic_output
     from kg_builder.pipeline import ingest
     from kg_builder.store import open_store
 
@@ -258,7 +274,8 @@ def cmd_eval(args) -> int:
         finally:
             store.close()
     if args.events:
-        Path(args.events).write_text(buffer.getvalue(), encoding="utf-8")
+        with atomic_output(args.events, "w", encoding="utf-8") as out:
+            out.write(buffer.getvalue())
     events = [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
     metrics, per_doc = score(gold, events)
     if args.per_doc:
@@ -271,11 +288,22 @@ def cmd_eval(args) -> int:
 COMMANDS = {"eval": cmd_eval, "serve": cmd_serve, "ingest": cmd_ingest, "query": cmd_query, "stats": cmd_stats, "export": cmd_export}
 
 
+#: Commands that use a store but never make one (``serve --writable`` too): only ``ingest`` creates a
+#: store; these say "no store at DIR" instead.
+READERS = ("stats", "query", "export", "serve")
+
+
+def _needs_a_store(args) -> bool:
+    return args.command in READERS and not getattr(args, "list", False)  # query --list reads no store
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from kg_builder.store import StoreError
+    from kg_builder.store import StoreError, require_store
 
     try:
+        if _needs_a_store(args):
+            require_store(args.store)  # before anything is opened, whatever the command opens it with
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         # the reader went away (`kgb query ... | head`): not an error worth a line

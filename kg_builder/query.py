@@ -29,20 +29,26 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing.connection
+import os
 import re
+import signal
+import subprocess
+import sys
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Triple, Variable
 
 from kg_builder.rdf import (
     PREFIXES, XSD, boolean_literal, date_literal, decimal_text_literal, entity_iri, integer_literal, iri_term,
     string_literal, typed_literal,
 )
 from kg_builder.resources import queries_dir
-from kg_builder.store import KGStore
+from kg_builder.store import KGStore, QueryError, StoreError, open_store
 
 Term = Union[NamedNode, BlankNode, Literal, Triple]
 
@@ -277,6 +283,136 @@ def bind_params(saved_or_text: SavedQuery | str, values: dict[str, str]) -> dict
     return bound
 
 
+# --- reading a SPARQL text without running it -----------------------------------------------------------
+#
+# pyoxigraph 0.5 has no parser API (no algebra to walk), so the keywords that matter here (SERVICE and LOAD:
+# the store would call another host; FROM: the query picks its own graphs) are found by a tokenizer that
+# follows SPARQL's lexical rules: strings, IRIs and comments are skipped whole, variable names too. What
+# Oxigraph's parser does that a plain tokenizer would miss, measured with pyoxigraph 0.5.13:
+#
+# * it reads keywords case-insensitively and without a word boundary: ``sErViCe``, ``SERVICESILENT<...>``,
+#   ``SERVICEremote:x{...}`` and ``?o.SERVICE`` are all federated calls;
+# * "<" right after an operand is less-than, not an IRI: in ``FILTER(?o<?b)SERVICEremote:x#>`` then a
+#   newline, what looks like the IRI ``<?b)SERVICEremote:x#>`` is code, and "#>" a comment.
+#
+# Where the tokenizer cannot tell, it errs towards finding the keyword: a false refusal (an IRI with a
+# fragment and "service" in a position only code could have) is rare, a hole would not be. Checked against
+# Oxigraph itself: of 153,600 queries generated around those cases, it parsed 5,760 and 4,320 reached a
+# listening socket; this finds SERVICE in all 4,320.
+
+# Strings as SPARQL writes them: long ones may hold newlines and lone quotes, short ones neither.
+_LONG_STRINGS = r"'''(?:[^'\\]|\\.|'(?!''))*'''" + "|" + r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+_SHORT_STRINGS = r"'(?:[^'\\\r\n]|\\.)*'" + "|" + r'"(?:[^"\\\r\n]|\\.)*"'
+_SPARQL_TOKEN = re.compile("|".join((
+    r"(?P<comment>#[^\r\n]*)",
+    f"(?P<string>{_LONG_STRINGS}|{_SHORT_STRINGS})",
+    r"(?P<iri><(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)",  # IRIREF, exactly
+    r"(?P<variable>[?$]\w+)",
+    r"(?P<word>(?:[\w.:%-]|\\.)+)",        # keywords, prefixed names, numbers, blank node labels
+    r"(?P<space>\s+)",
+    r"(?P<other>.)",
+)), re.DOTALL)
+
+#: What a word can start with for a keyword glued after it to still be read as one: nothing, a number,
+#: true/false, or a dot (that ends a triple: ``?o.SERVICE``). After letters it is part of a name.
+_ENDS_A_TOKEN = re.compile(r"|.*\.|[+-]?[0-9.]*(?:E[+-]?[0-9]*)?|TRUE|FALSE", re.DOTALL)
+#: After these, an operand must come: no keyword can follow (``/service`` in an IRI read as code is a path).
+_WANTS_AN_OPERAND = frozenset("/=!<(,|^&+*")
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str       # comment, string, iri, variable, word, space or other
+    text: str
+    before: str     # the last character of the token before it, spaces and comments skipped ("" at the start)
+    depth: int      # how many { } it is inside
+
+
+def _sparql_tokens(text: str) -> Iterator[_Token]:
+    before, depth = "", 0
+    for match in _SPARQL_TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        yield _Token(kind, value, before, depth)
+        if kind == "other":
+            depth += {"{": 1, "}": -1}.get(value, 0)
+        if kind not in ("space", "comment"):
+            before = value[-1]
+
+
+def _keyword_in_word(word: str, keyword: str) -> bool:
+    upper = word.upper()
+    start = upper.find(keyword)
+    while start != -1:
+        if _ENDS_A_TOKEN.fullmatch(upper[:start]):
+            return True
+        start = upper.find(keyword, start + 1)
+    return False
+
+
+def _finds_keyword(text: str, keyword: str) -> bool:
+    for token in _sparql_tokens(text):
+        if token.kind == "word" and token.before not in _WANTS_AN_OPERAND and _keyword_in_word(token.text, keyword):
+            return True
+        # An IRI-looking token that Oxigraph may read as code: a keyword hidden in it needs a "#" after it
+        # (to comment out the ">"), so only those are read again, as code.
+        if token.kind == "iri" and "#" in token.text and _finds_keyword(token.text[1:-1], keyword):
+            return True
+    return False
+
+
+def remote_call_keyword(sparql: str, *, update: bool = False) -> str | None:
+    """The keyword that would make the store call another host: ``SERVICE`` (a federated query, in a
+    query or an update) or ``LOAD`` (an update fetching a URL); None when there is none. Found by reading
+    the SPARQL (see above), so the word in a string, an IRI, a comment or a variable does not count.
+
+    >>> remote_call_keyword("SELECT * WHERE { sErViCe <http://127.0.0.1:8080/> { ?s ?p ?o } }")
+    'SERVICE'
+    >>> remote_call_keyword('SELECT ?service WHERE { ?service ?p "SERVICE <x> {}" } # SERVICE') is None
+    True
+    """
+    for keyword in ("SERVICE", "LOAD") if update else ("SERVICE",):
+        if _finds_keyword(sparql, keyword):
+            return keyword
+    return None
+
+
+def has_dataset_clause(sparql: str) -> bool:
+    """Whether a query names its own graphs with ``FROM`` or ``FROM NAMED`` (outside strings, IRIs,
+    comments, and the braces: the dataset clause comes before WHERE).
+
+    >>> has_dataset_clause("SELECT ?from FROM <urn:g> WHERE { ?from ?p ?o }"), has_dataset_clause("ASK { } # FROM")
+    (True, False)
+    """
+    return any(token.kind == "word" and token.depth == 0 and token.text.upper() in ("FROM", "FROMNAMED")
+               for token in _sparql_tokens(sparql))
+
+
+def query_options(sparql: str, bindings: dict[str, Term] | None = None, default_graphs: tuple[str, ...] = (),
+                  named_graphs: tuple[str, ...] = ()) -> dict:
+    """The keyword arguments of ``pyoxigraph.Store.query`` for a query of kg-builder: our prefixes
+    predeclared, ``bindings`` substituted into the parsed query (never pasted into its text), and its dataset:
+
+    * graphs given by the caller (the SPARQL Protocol's ``default-graph-uri`` / ``named-graph-uri``) are the
+      whole dataset and replace the query's own FROM / FROM NAMED, as the Protocol says;
+    * else a query's own FROM / FROM NAMED are its dataset (Oxigraph applies them; with FROM NAMED alone
+      the default graph is empty, as SPARQL says);
+    * else the default graph is the union of all graphs, as everywhere in kg-builder.
+
+    >>> query_options("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }").get("use_default_graph_as_union")
+    >>> query_options("SELECT * WHERE { ?s ?p ?o }")["use_default_graph_as_union"]
+    True
+    """
+    options: dict = {"prefixes": PREFIXES}
+    if bindings:
+        options["substitutions"] = {Variable(name.lstrip("?$")): term for name, term in bindings.items()}
+    if default_graphs or named_graphs:
+        options["default_graph"] = [NamedNode(g) for g in default_graphs]
+        options["named_graphs"] = [NamedNode(g) for g in named_graphs]
+    elif not has_dataset_clause(sparql):
+        options["use_default_graph_as_union"] = True
+    return options
+
+
 # --- running and formatting ---------------------------------------------------------------------------
 
 @dataclass
@@ -294,8 +430,12 @@ class Table:
 
 
 def run_query(store: KGStore, sparql: str, bindings: dict[str, Term] | None = None) -> Table:
-    """Run a query on the store and read the whole result into a ``Table``."""
-    result = store.query(sparql, bindings)
+    """Run a query on the store and read the whole result into a ``Table``. A query with its own FROM /
+    FROM NAMED sees those graphs (see ``query_options``), any other the union of all graphs."""
+    if isinstance(store, KGStore) and has_dataset_clause(sparql):
+        result = _query_with_its_dataset(store, sparql, bindings)
+    else:
+        result = store.query(sparql, bindings)
     if isinstance(result, QueryBoolean):
         value = bool(result)
         return Table(["boolean"], [[boolean_literal(value)]], boolean=value, kind="ask")
@@ -308,6 +448,170 @@ def run_query(store: KGStore, sparql: str, bindings: dict[str, Term] | None = No
     triples = list(dict.fromkeys(result))
     return Table(["subject", "predicate", "object"], [[t.subject, t.predicate, t.object] for t in triples],
                  kind="graph")
+
+
+def _query_with_its_dataset(store: KGStore, sparql: str, bindings: dict[str, Term] | None):
+    # KGStore.query always unites all graphs, which would drop the query's FROM: ask Oxigraph directly.
+    try:
+        return store.oxigraph.query(sparql, **query_options(sparql, bindings))
+    except (SyntaxError, RuntimeError) as err:  # RuntimeError: a binding Oxigraph cannot make
+        raise QueryError(f"SPARQL query: {_first_line(err)}") from None
+    except OSError as err:
+        raise StoreError(f"SPARQL query failed: {_first_line(err)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+# --- stopping a runaway query ------------------------------------------------------------------------------
+#
+# A pyoxigraph query cannot be interrupted from Python (no cancel call; a thread cannot be killed), so the
+# only way to stop one is to end the process running it. ``kgb serve`` keeps query workers for that (see
+# kg_builder.serve); ``kgb query`` runs its one query in a child process the same way.
+
+class ChildProcess:
+    """A Python subprocess running ``module.entry(fd, *args)``, talking to us over one end of a
+    ``multiprocessing.Pipe`` (``conn``); ``fd`` is its end, read with ``child_connection``.
+
+    Started as ``python -c "from module import entry"`` with the pipe's descriptor passed down, rather than
+    with ``multiprocessing.Process``: its "spawn" mode re-runs the parent's main script in each child (a
+    script without an ``if __name__ == "__main__"`` guard would start servers in a loop), and "fork" is
+    unsafe in a process with threads (the HTTP server's).
+    """
+
+    def __init__(self, module: str, entry: str, *args: str):
+        parent, child = multiprocessing.Pipe()
+        env = dict(os.environ)
+        # The children import kg_builder from where this process did, installed or not.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        code = f"import sys; from {module} import {entry}; {entry}(*sys.argv[1:])"
+        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno()), *args],
+                                        pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
+        child.close()
+        self.conn = parent
+
+    def kill(self) -> None:
+        """SIGKILL: the only way to stop a pyoxigraph query or update that is running."""
+        self.process.kill()
+        self.process.wait()
+        self.conn.close()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Ask it to finish (None), wait, kill if it does not."""
+        try:
+            self.conn.send(None)
+            self.process.wait(timeout_s)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if self.process.poll() is None:
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def child_connection(fd: str) -> multiprocessing.connection.Connection:
+    """In a ``ChildProcess``: its end of the pipe, from the descriptor it was given."""
+    return multiprocessing.connection.Connection(int(fd))
+
+
+def ignore_ctrl_c() -> None:
+    """In a ``ChildProcess``: Ctrl-C reaches the whole process group, but stopping us is the parent's call
+    (it kills a query, and lets a store owner flush and close the store)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class QueryTimeout(StoreError):
+    """A query stopped at its time limit; the message is one line for a human."""
+
+
+#: How long opening a store in the child may take (a big RocksDB store replays its log on opening).
+OPEN_TIMEOUT_S = 120.0
+
+
+def run_query_with_time_limit(location: str | Path, sparql: str, bindings: dict[str, Term] | None = None,
+                              timeout_s: float | None = 60.0) -> Table:
+    """``run_query`` on the store at ``location`` (a directory, or the URL of a SPARQL server), stopped
+    after ``timeout_s`` seconds with a ``QueryTimeout`` (None or 0: no limit).
+
+    A local store is opened and queried in a ``ChildProcess`` killed at the limit (the store's lock goes
+    with it); a SPARQL server is asked with the limit as its HTTP timeout.
+    """
+    location = str(location)
+    if not timeout_s or location.startswith(("http://", "https://")):
+        return _run_here(location, sparql, bindings, timeout_s)
+    child = ChildProcess("kg_builder.query", "query_process_main", location)
+    answered = False
+    try:
+        _answer_of(child, OPEN_TIMEOUT_S, f"opening the store {location} took more than {OPEN_TIMEOUT_S:g} s")
+        child.conn.send((sparql, bindings or {}))
+        table = _answer_of(child, timeout_s, f"query stopped: it ran longer than the {timeout_s:g} s time limit; "
+                                             f"narrow it (LIMIT, more specific patterns) or give a longer --timeout-s")
+        answered = True
+        return table
+    except (EOFError, OSError):
+        raise StoreError("the query process died (out of memory?); the query was not answered") from None
+    finally:
+        if answered:
+            child.stop()  # it closes the store and ends
+        else:
+            child.kill()
+
+
+def _run_here(location: str, sparql: str, bindings: dict[str, Term] | None, timeout_s: float | None) -> Table:
+    store = open_store(location, create=False)  # a reader: a missing store is an error, not made
+    if timeout_s and hasattr(store, "timeout_s"):  # a RemoteStore: its HTTP requests' time limit
+        store.timeout_s = timeout_s
+    try:
+        return run_query(store, sparql, bindings)
+    finally:
+        store.close()
+
+
+def _answer_of(child: ChildProcess, timeout_s: float, late: str):
+    """What the child sends next: a value, or its error raised here; ``QueryTimeout(late)`` past the limit."""
+    if not child.conn.poll(timeout_s):
+        raise QueryTimeout(late)
+    kind, value = child.conn.recv()
+    if kind == "query-error":
+        raise QueryError(value)
+    if kind == "store-error":
+        raise StoreError(value)
+    return value
+
+
+def query_process_main(fd: str, location: str) -> None:
+    """The child of ``run_query_with_time_limit``: opens the store, says "ready", answers one query with a
+    ``Table`` (or an error message), closes the store."""
+    ignore_ctrl_c()
+    conn = child_connection(fd)
+    try:
+        store = open_store(location, create=False)  # a reader: a missing store is an error, not made
+    except StoreError as err:
+        conn.send(("store-error", str(err)))
+        return
+    try:
+        conn.send(("ready", None))
+        try:
+            sparql, bindings = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_table_or_error(store, sparql, bindings))
+    finally:
+        store.close()
+
+
+def _table_or_error(store: KGStore, sparql: str, bindings: dict[str, Term]) -> tuple[str, object]:
+    try:
+        return "table", run_query(store, sparql, bindings)
+    except QueryError as err:
+        return "query-error", str(err)
+    except StoreError as err:
+        return "store-error", str(err)
+    except Exception as err:  # a bug or a broken store: one line for the parent to print
+        return "store-error", f"the query failed: {_first_line(err)}"
 
 
 def _compact(iri: str) -> str:

@@ -16,8 +16,9 @@ Endpoints
 ---------
 ``/query`` and ``/sparql``
     SPARQL 1.1 Protocol queries: ``GET ?query=``, ``POST`` form-encoded ``query=``, ``POST`` with an
-    ``application/sparql-query`` body; ``default-graph-uri`` / ``named-graph-uri`` are honoured (without
-    them the default graph is the union of all graphs, as everywhere in kg-builder). SELECT and ASK
+    ``application/sparql-query`` body. A query's ``FROM`` / ``FROM NAMED`` choose its graphs, as SPARQL
+    says; ``default-graph-uri`` / ``named-graph-uri`` do the same and replace them, as the Protocol says;
+    with none of them the default graph is the union of all graphs, as everywhere in kg-builder. SELECT and ASK
     answer SPARQL JSON (the default), SPARQL XML, CSV or TSV; CONSTRUCT and DESCRIBE answer Turtle (the
     default), N-Triples, RDF/XML or JSON-LD; chosen by the ``Accept`` header or a ``format=`` parameter
     (``json``, ``xml``, ``csv``, ``tsv``, ``turtle``, ``ntriples``, ``rdfxml``, ``jsonld`` or a media
@@ -28,15 +29,32 @@ Endpoints
     parsed query, never pasted into its text: ``"> } ; DROP ALL #`` is just a string literal.
 ``/update`` (and ``/sparql``)
     SPARQL 1.1 Update (``POST`` form ``update=`` or an ``application/sparql-update`` body), one
-    transaction per request. Refused with 403 unless the server was started ``writable``; refused too
-    when a browser sends it from another origin (a page elsewhere could otherwise post a form here).
+    transaction per request. Refused with 403 unless the server was started ``writable``.
 ``/``
     A page: pick a saved question, fill its parameters, run it, see a table; its SPARQL is in an
     editable text box that runs as is. Plain HTML and a little JavaScript (``kg_builder/web/``).
 
+Refused
+-------
+* 400 for a query or update with ``SERVICE`` (a federated query), or an update with ``LOAD``: the store
+  would send requests from this machine to any host and port the text names (SSRF). Found by reading
+  the SPARQL (``kg_builder.query.remote_call_keyword``), so the word in a string or a comment is fine.
+  ``allow_federated`` (``kgb serve --allow-federated``) lets them through.
+* 403 for a ``Host`` header that is not exactly one of the server's names (``allowed_hosts``: the bound
+  address and, bound to loopback, ``localhost``, ``127.0.0.1``, ``[::1]``; with or without the port). A
+  web page whose DNS name is made to point at 127.0.0.1 (DNS rebinding) would otherwise read the store
+  through the analyst's browser. Bound to every interface (``--host 0.0.0.0``) any name is answered.
+* 403 for a request a browser sends for a page of another origin (an ``Origin`` that is neither the
+  server's own nor ``cors``, or ``Sec-Fetch-Site`` cross-site without one, as ``<img src>`` sends; ``cors``
+  ``*`` lets every origin's pages in): a page
+  can send simple requests and form posts anywhere without asking, CORS only hides the answer from it.
+  Clients that are not browsers (curl, SPARQLWrapper) send neither header and are answered.
+
 Limits: a request body (or URL) over ``max_request_bytes`` gets 413; a query or update running past
-``timeout_s`` is stopped and gets 503; bound to 127.0.0.1 unless told otherwise (and then requests
-naming another host are refused, against DNS rebinding); CORS headers only when ``cors`` is given.
+``timeout_s`` is stopped and gets 503; a request not received within ``read_timeout_s`` gets 408 and
+its connection is closed, as does an answer the client stops reading for that long; a connection has
+no thread until its request has arrived, then one of ``max_connections`` answers it; as many more
+wait their turn, beyond that 503. CORS headers only when ``cors`` is given.
 
 Design: who opens the store, and how a query is really stopped
 --------------------------------------------------------------
@@ -66,26 +84,36 @@ batch as one SPARQL Update already).
 
 from __future__ import annotations
 
+import errno
 import html
+import http
+import io
+import ipaddress
 import json
-import multiprocessing.connection
 import os
 import queue
+import re
+import selectors
 import shutil
-import subprocess
+import socket
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph
-from pyoxigraph import NamedNode, QueryResultsFormat, QueryTriples, RdfFormat, Store, Variable
+from pyoxigraph import NamedNode, QueryResultsFormat, QueryTriples, RdfFormat, Store
 
+from kg_builder.query import (
+    ChildProcess, QueryParamError, bind_params, child_connection, ignore_ctrl_c, list_saved_queries, query_options,
+    remote_call_keyword,
+)
 from kg_builder.rdf import PREFIXES
 from kg_builder.store import StoreError
 
@@ -178,52 +206,6 @@ def negotiate(kind: str, accept: str | None = None, format_param: str | None = N
     return None
 
 
-# --- child processes ----------------------------------------------------------------------------------
-
-class _Child:
-    """A worker or owner subprocess, talking to us over one end of a ``multiprocessing.Pipe``.
-
-    Started as ``python -c "from kg_builder.serve import ..."`` with the pipe's descriptor passed down,
-    rather than with ``multiprocessing.Process``: its "spawn" mode re-runs the parent's main script in
-    each child (a script without an ``if __name__ == "__main__"`` guard would start servers in a loop),
-    and "fork" is unsafe in a process with threads (the HTTP server's).
-    """
-
-    def __init__(self, entry: str, *args: str):
-        parent, child = multiprocessing.Pipe()
-        env = dict(os.environ)
-        # The children import kg_builder from where this process did, installed or not.
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        code = f"import sys; from kg_builder.serve import {entry}; {entry}(*sys.argv[1:])"
-        self.process = subprocess.Popen([sys.executable, "-c", code, str(child.fileno()), *args],
-                                        pass_fds=[child.fileno()], env=env, stdin=subprocess.DEVNULL)
-        child.close()
-        self.conn = parent
-
-    def kill(self) -> None:
-        """SIGKILL: the only way to stop a pyoxigraph query or update that is running."""
-        self.process.kill()
-        self.process.wait()
-        self.conn.close()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Ask it to finish (None), wait, kill if it does not."""
-        try:
-            self.conn.send(None)
-            self.process.wait(timeout_s)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        if self.process.poll() is None:
-            self.kill()
-        else:
-            self.conn.close()
-
-
-def _connection(fd: str) -> multiprocessing.connection.Connection:
-    return multiprocessing.connection.Connection(int(fd))
-
-
 # --- running one query (inside a worker) -----------------------------------------------------------
 
 class Answer(NamedTuple):
@@ -258,22 +240,15 @@ class QueryJob:
 def execute_query(store: Store, job: QueryJob) -> Answer:
     """Run a query on an open store and write its result in the negotiated format.
 
-    The options are those of ``KGStore.query`` (our prefixes predeclared, bindings as substitutions,
-    the union of all graphs as default graph unless ``default-graph-uri`` says otherwise).
+    The options are ``kg_builder.query.query_options``: our prefixes predeclared, bindings as substitutions,
+    and the dataset the Protocol's ``default-graph-uri`` / ``named-graph-uri`` give, else the query's own
+    FROM / FROM NAMED, else the union of all graphs as default graph.
 
     >>> store = Store()
     >>> execute_query(store, QueryJob("ASK { }", {}, accept="text/csv")).body
     b'true'
     """
-    options: dict = {"prefixes": PREFIXES}
-    if job.bindings:
-        options["substitutions"] = {Variable(name): term for name, term in job.bindings.items()}
-    if job.default_graphs:
-        options["default_graph"] = [NamedNode(g) for g in job.default_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        options["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
+    options = query_options(job.sparql, job.bindings, job.default_graphs, job.named_graphs)
     try:
         result = store.query(job.sparql, **options)
     except SyntaxError as err:
@@ -301,18 +276,10 @@ def execute_query(store: Store, job: QueryJob) -> Answer:
     return Answer(200, fmt.content_type, body)
 
 
-def _ignore_ctrl_c() -> None:
-    # Ctrl-C reaches the whole process group; the server process stops its children itself (the owner
-    # must flush and close the store, not die in the middle of it).
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def query_worker_main(fd: str) -> None:
     """A query worker: receives ``(snapshot path, QueryJob or None)``, sends an ``Answer``; until None."""
-    _ignore_ctrl_c()
-    conn = _connection(fd)
+    ignore_ctrl_c()
+    conn = child_connection(fd)
     store = None
     opened = None
     while True:
@@ -343,8 +310,8 @@ def store_owner_main(fd: str, store_path: str, snapshot_root: str) -> None:
     """The store owner: opens the store (its lock), snapshots it, then runs updates sent to it."""
     from kg_builder.store import KGStore, QueryError  # only the owner needs the read-write store class
 
-    _ignore_ctrl_c()
-    conn = _connection(fd)
+    ignore_ctrl_c()
+    conn = child_connection(fd)
     try:
         store = KGStore(store_path)
     except StoreError as err:
@@ -377,11 +344,11 @@ def store_owner_main(fd: str, store_path: str, snapshot_root: str) -> None:
     store.close()
 
 
-class _Owner(_Child):
+class _Owner(ChildProcess):
     """The owner subprocess, seen from the server: ``snapshot`` is the one it wrote on opening."""
 
     def __init__(self, store_path: str, snapshot_root: str, start_timeout_s: float = 120.0):
-        super().__init__("store_owner_main", store_path, snapshot_root)
+        super().__init__("kg_builder.serve", "store_owner_main", store_path, snapshot_root)
         if not self.conn.poll(start_timeout_s):
             self.kill()
             raise StoreError(f"opening the store {store_path} took more than {start_timeout_s:g} s")
@@ -398,9 +365,9 @@ class _Owner(_Child):
 
 # --- the query pool ----------------------------------------------------------------------------------
 
-class _Worker(_Child):
+class _Worker(ChildProcess):
     def __init__(self):
-        super().__init__("query_worker_main")
+        super().__init__("kg_builder.serve", "query_worker_main")
         self.snapshot: str | None = None   # the snapshot it has open (or is opening)
 
 
@@ -419,11 +386,12 @@ class SparqlServer:
     def __init__(self, store_path: str | Path, host: str = "127.0.0.1", port: int = 7878, *,
                  timeout_s: float = 30.0, writable: bool = False, cors: str | None = None,
                  max_request_bytes: int = 1_000_000, workers: int = 3,
-                 saved_queries_dir: str | Path | None = None, log_requests: bool = False):
-        if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
-        if workers < 1:
-            raise ValueError("at least one query worker is needed")
+                 saved_queries_dir: str | Path | None = None, log_requests: bool = False,
+                 allow_federated: bool = False, read_timeout_s: float = 10.0, max_connections: int = 64):
+        if timeout_s <= 0 or read_timeout_s <= 0:
+            raise ValueError("timeout_s and read_timeout_s must be positive")
+        if workers < 1 or max_connections < 1:
+            raise ValueError("at least one query worker and one connection are needed")
         self.store_path = Path(store_path)
         self.host = host
         self.port = port
@@ -434,6 +402,9 @@ class SparqlServer:
         self.worker_count = workers
         self.saved_queries_dir = saved_queries_dir
         self.log_requests = log_requests
+        self.allow_federated = allow_federated
+        self.read_timeout_s = float(read_timeout_s)
+        self.max_connections = max_connections
         self._lock = threading.Lock()        # guards the snapshot bookkeeping and the worker set
         self._update_lock = threading.Lock()  # one update at a time (the owner runs one anyway)
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -569,6 +540,9 @@ class SparqlServer:
 
     def run_query(self, job: QueryJob) -> Answer:
         """Answer a query in a worker, stopping it at the time limit."""
+        refusal = self._remote_call_refusal(job.sparql, update=False)
+        if refusal is not None:
+            return refusal
         started = time.monotonic()
         try:
             worker = self._idle.get(timeout=self.timeout_s)
@@ -598,6 +572,9 @@ class SparqlServer:
         """Run an update in the owner (one transaction), stopping it at the time limit."""
         if not self.writable:
             return text_answer(403, "this server is read-only; start it with --writable to accept SPARQL Update")
+        refusal = self._remote_call_refusal(sparql_update, update=True)
+        if refusal is not None:
+            return refusal
         if not self._update_lock.acquire(timeout=self.timeout_s):
             return text_answer(503, f"another update kept the store busy for {self.timeout_s:g} s; retry later")
         try:
@@ -626,36 +603,297 @@ class SparqlServer:
             self._update_lock.release()
 
     def saved_queries(self) -> list:
-        from kg_builder.query import list_saved_queries  # lazily: the workers do not need it
-
         return list_saved_queries(self.saved_queries_dir)
+
+    def _remote_call_refusal(self, sparql: str, update: bool) -> Answer | None:
+        """400 for SERVICE (or LOAD), unless ``allow_federated``: the store would send a request to any host
+        and port the text names, from this machine (SSRF), on behalf of whoever can reach the endpoint."""
+        keyword = None if self.allow_federated else remote_call_keyword(sparql, update=update)
+        if keyword is None:
+            return None
+        what = "a federated query" if keyword == "SERVICE" else "an update loading a URL"
+        return text_answer(400, f"{keyword} refused: {what} makes this server send requests to other hosts; "
+                                f"start it with --allow-federated to allow that")
 
     def _log(self, message: str) -> None:
         print(f"kgb serve: {message}", file=sys.stderr, flush=True)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------
+#
+# A connection gets no thread until its request has arrived. The thread serving the listening socket also
+# gathers what each new connection sends (non-blocking, as the bytes come) until the request's head, and
+# its body when small, are in; only then does a thread of a pool of ``max_connections`` answer it. So a
+# client that connects and sends nothing, or half a request line, costs a socket and no thread, and is
+# dropped at ``read_timeout_s``: hundreds of them keep nobody else waiting. One request per connection
+# (HTTP/1.0): a kept-alive connection would hold its thread while it waits for a next request.
 
-_LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: Up to this much of a request is gathered before it gets a thread: the head, and the body when it fits.
+_GATHER_LIMIT = 64 * 1024
+#: Connections still sending their request, per ``max_connections``; past that the oldest is dropped.
+_WAITING_PER_CONNECTION = 16
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length[ \t]*:[ \t]*(\d{1,15})[ \t]*\r?$")
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+def _request_arrived(data: bytes) -> bool:
+    """Whether enough of a request is in to give it a thread: its head, and its body if that is small."""
+    if len(data) >= _GATHER_LIMIT:
+        return True  # a big request: its thread reads the rest, within the read timeout
+    head_end = _HEAD_END.search(data)
+    if head_end is None:
+        return False
+    length = _CONTENT_LENGTH.search(data, 0, head_end.start())
+    needed = head_end.end() + (int(length.group(1)) if length else 0)
+    return needed > _GATHER_LIMIT or len(data) >= needed
+
+
+def _plain_response(status: int, message: str) -> bytes:
+    body = (message + "\n").encode("utf-8")
+    head = (f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+def allowed_hosts(bound_host: str, port: int) -> frozenset[str] | None:
+    """The ``Host`` header values (lower case) a server bound to ``bound_host`` answers, or None for any.
+
+    Exactly the bound address or name and, when that is loopback, ``localhost``, ``127.0.0.1`` and ``[::1]``,
+    each alone or with ``:port``: any other name is one a web page could point at this machine (DNS
+    rebinding) to read the store through the analyst's browser. Bound to every interface (0.0.0.0, ::),
+    the server cannot know the names it is reached by, and answers any.
+
+    >>> sorted(allowed_hosts("127.0.0.1", 7878))[:3]
+    ['127.0.0.1', '127.0.0.1:7878', '[::1]']
+    >>> "127.0.0.1.evil.example" in allowed_hosts("127.0.0.1", 7878)
+    False
+    """
+    host = bound_host.lower()
+    if host in ("", "0.0.0.0", "::"):
+        return None
+    names = {f"[{host}]" if ":" in host else host}
+    if _is_loopback(host):
+        names |= {"localhost", "127.0.0.1", "[::1]"}
+    return frozenset(names | {f"{name}:{port}" for name in names})
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class _Arriving:
+    """A connection whose request is still coming in."""
+
+    address: tuple
+    deadline: float
+    received: bytearray = field(default_factory=bytearray)
+
+
+class _HTTPServer(HTTPServer):
+    """The HTTP server: this thread accepts connections and gathers their requests, a pool of
+    ``max_connections`` threads answers them; as many more requests wait for a thread, beyond that 503."""
+
+    request_queue_size = 256  # the listen backlog: a burst of connections waits in the kernel, not refused
 
     def __init__(self, app: SparqlServer):
         self.app = app
         if ":" in app.host:
-            import socket
-
             self.address_family = socket.AF_INET6
         super().__init__((app.host, app.port), _Handler)
+        self.socket.setblocking(False)
+        self.allowed_hosts = allowed_hosts(app.host, self.server_address[1])
+        self._pool = ThreadPoolExecutor(max_workers=app.max_connections, thread_name_prefix="kgb-serve-request")
+        self._answering = 0  # requests given to the pool and not finished
+        self._answering_lock = threading.Lock()
+        self._waiting: dict[socket.socket, _Arriving] = {}  # in the order they came: oldest first
+        self._selector = selectors.DefaultSelector()
+        self._stop = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    # --- the loop: accept, gather, hand over, drop the late ones -------------------------------------
+
+    def serve_forever(self, poll_interval: float = 0.2) -> None:
+        self._stopped.clear()
+        self._selector.register(self.socket, selectors.EVENT_READ)
+        try:
+            while not self._stop.is_set():
+                for key, _ in self._selector.select(poll_interval):
+                    if key.fileobj is self.socket:
+                        self._accept()
+                    else:
+                        self._receive(key.fileobj)
+                self._drop_late()
+        finally:
+            self._selector.unregister(self.socket)
+            for connection in list(self._waiting):
+                self._drop(connection)
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._selector.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, address = self.socket.accept()
+            except BlockingIOError:
+                return
+            except OSError as err:
+                if err.errno in (errno.EMFILE, errno.ENFILE) and self._waiting:
+                    self._drop(next(iter(self._waiting)))  # out of descriptors: the longest waiting goes
+                    continue
+                time.sleep(0.05)  # nothing to let go: do not spin on a listening socket we cannot accept from
+                return
+            if len(self._waiting) >= self.app.max_connections * _WAITING_PER_CONNECTION:
+                self._drop(next(iter(self._waiting)))
+            connection.setblocking(False)
+            self._waiting[connection] = _Arriving(address, time.monotonic() + self.app.read_timeout_s)
+            self._selector.register(connection, selectors.EVENT_READ)
+
+    def _receive(self, connection: socket.socket) -> None:
+        arriving = self._waiting[connection]
+        try:
+            chunk = connection.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:  # the client went away
+            self._drop(connection)
+            return
+        arriving.received += chunk
+        if _request_arrived(arriving.received):
+            self._selector.unregister(connection)
+            del self._waiting[connection]
+            self._hand_over(connection, arriving)
+
+    def _drop_late(self) -> None:
+        now = time.monotonic()
+        while self._waiting:
+            connection, arriving = next(iter(self._waiting.items()))
+            if arriving.deadline > now:
+                return  # the others came later, so their deadlines are later too
+            if arriving.received:
+                self._drop(connection, 408, f"the request did not arrive within {self.app.read_timeout_s:g} s")
+            else:
+                self._drop(connection)
+
+    def _drop(self, connection: socket.socket, status: int | None = None, message: str = "") -> None:
+        """Close a connection that has no thread, with a short answer first if there is one."""
+        if self._waiting.pop(connection, None) is not None:
+            self._selector.unregister(connection)
+        if status is not None:
+            try:
+                connection.setblocking(False)  # a few hundred bytes fit any send buffer: never wait for a client
+                connection.send(_plain_response(status, message))
+            except OSError:
+                pass
+        connection.close()
+
+    # --- answering: in the pool ----------------------------------------------------------------------
+
+    def _hand_over(self, connection: socket.socket, arriving: _Arriving) -> None:
+        with self._answering_lock:
+            busy = self._answering >= 2 * self.app.max_connections
+            if not busy:
+                self._answering += 1
+        if busy:
+            self._drop(connection, 503, f"this server is answering {self.app.max_connections} requests and has as "
+                                        f"many waiting; retry later")
+            return
+        connection.setblocking(True)
+        try:
+            self._pool.submit(self._answer, connection, arriving.address, bytes(arriving.received))
+        except RuntimeError:  # the pool is shut down: the server is closing
+            self._finished()
+            connection.close()
+
+    def _answer(self, connection: socket.socket, address: tuple, received: bytes) -> None:
+        try:
+            self.finish_request((connection, received), address)
+        except Exception:
+            self.handle_error(connection, address)
+        finally:
+            self.shutdown_request(connection)
+            self._finished()
+
+    def _finished(self) -> None:
+        with self._answering_lock:
+            self._answering -= 1
+
+
+class _RequestReader(io.RawIOBase):
+    """A request's bytes: those the server gathered, then the socket's, all by a deadline (then
+    ``TimeoutError``, on which ``http.server`` closes the connection)."""
+
+    def __init__(self, sock: socket.socket, received: bytes, deadline: float):
+        self._sock = sock
+        self._received = bytearray(received)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._received:
+            count = min(len(buffer), len(self._received))
+            buffer[:count] = self._received[:count]
+            del self._received[:count]
+            return count
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _ResponseWriter(io.RawIOBase):
+    """Writes an answer 64 KB at a time, each within ``stall_s``: a client that stops reading is dropped
+    (``TimeoutError``) instead of holding its thread."""
+
+    _CHUNK = 64 * 1024
+
+    def __init__(self, sock: socket.socket, stall_s: float):
+        self._sock = sock
+        self._stall_s = stall_s
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        for start in range(0, len(view), self._CHUNK):
+            self._sock.settimeout(self._stall_s)
+            self._sock.sendall(view[start:start + self._CHUNK])
+        return len(view)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     server_version = "kgb-serve/0.1"
+    protocol_version = "HTTP/1.0"  # one request per connection (see above)
 
     # --- plumbing ------------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        self.connection, received = self.request  # the socket, and what the server gathered from it
+        self.request = self.connection
+        limit = self.app.read_timeout_s
+        self.rfile = io.BufferedReader(_RequestReader(self.connection, received, time.monotonic() + limit))
+        self.wfile = _ResponseWriter(self.connection, limit)
 
     @property
     def app(self) -> SparqlServer:
@@ -679,16 +917,31 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(answer.body)
 
-    def _host_allowed(self) -> bool:
-        """Bound to loopback, only answer requests addressed to a loopback name: a web page whose DNS name
-        suddenly points at 127.0.0.1 (DNS rebinding) must not read the store through the browser."""
-        if self.app.host not in _LOOPBACK_NAMES and not self.app.host.startswith("127."):
-            return True
-        host = self.headers.get("Host")
-        if host is None:
-            return True
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name.lower() in _LOOPBACK_NAMES or name.startswith("127.") or name == self.app.host
+    def _refusal(self) -> Answer | None:
+        """The answer to a request this server must not serve, else None: addressed to a Host name that is
+        not exactly its own (``allowed_hosts``: DNS rebinding), or sent by a page of another origin than its
+        own or the ``cors`` one. Pages can send simple requests and form posts anywhere without asking (CORS
+        only hides the answer from them); browsers say so in ``Origin``, or in ``Sec-Fetch-Site`` for the
+        requests without one (``<img src>``, ``<script src>``). Clients that are not browsers send neither."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:
+            return text_answer(400, "more than one Host header")
+        host = hosts[0].strip().lower() if hosts else None
+        allowed = self.server.allowed_hosts
+        if host is not None and allowed is not None and host not in allowed:
+            names = ", ".join(sorted(name for name in allowed if not name.endswith(f":{self.app.port}")))
+            return text_answer(403, f"Host {hosts[0]!r} refused: this server answers requests for {names} only "
+                                    f"(with or without :{self.app.port})")
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            if self.app.cors in (origin, "*") or (host is not None and origin.lower() == f"http://{host}"):
+                return None
+            return text_answer(403, f"request refused: sent by a page of another origin ({origin}); start the "
+                                    f"server with --cors ORIGIN to let that origin's pages use it")
+        site = self.headers.get("Sec-Fetch-Site", "").lower()
+        if site in ("cross-site", "same-site") and self.headers.get("Sec-Fetch-Mode", "").lower() != "navigate":
+            return text_answer(403, "request refused: sent by a page of another site")
+        return None
 
     def _discard_body(self, length: int) -> None:
         """Read and drop a refused body (up to 64 MB) so the client gets our answer rather than a reset."""
@@ -718,11 +971,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(text_answer(413, f"request of {length} bytes refused: the limit is "
                                         f"{self.app.max_request_bytes} bytes"))
             return None
-        return self.rfile.read(length)
+        try:
+            return self.rfile.read(length)
+        except TimeoutError:
+            self.close_connection = True
+            self._send(text_answer(408, f"the request did not arrive within {self.app.read_timeout_s:g} s"))
+            return None
 
     # --- routes --------------------------------------------------------------------------------------
 
     def do_OPTIONS(self) -> None:
+        refusal = self._refusal()
+        if refusal is not None:
+            self._send(refusal)
+            return
         headers = {"Allow": "GET, POST, OPTIONS"}
         if self.app.cors:
             headers.update({"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -737,9 +999,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(body=b"")
 
     def _dispatch(self, body: bytes | None) -> None:
-        if not self._host_allowed():
-            self._send(text_answer(403, f"Host {self.headers.get('Host')!r} refused: this server answers "
-                                        f"requests for 127.0.0.1 or localhost only"))
+        refusal = self._refusal()
+        if refusal is not None:
+            self._send(refusal)
             return
         if len(self.path) > self.app.max_request_bytes:
             self._send(text_answer(413, f"URL too long: the limit is {self.app.max_request_bytes} bytes"))
@@ -820,9 +1082,6 @@ class _Handler(BaseHTTPRequestHandler):
                     raise _BadRequest("updates go to /update")
                 if not self.app.writable:
                     return text_answer(403, "this server is read-only; start it with --writable to accept SPARQL Update")
-                origin = self.headers.get("Origin")
-                if origin and origin not in (f"http://{self.headers.get('Host')}", self.app.cors):
-                    return text_answer(403, f"update refused: sent by a page of another origin ({origin})")
                 if "using-graph-uri" in params or "using-named-graph-uri" in params:
                     raise _BadRequest("using-graph-uri and using-named-graph-uri are not supported; use USING in "
                                       "the update text")
@@ -868,8 +1127,6 @@ class _Handler(BaseHTTPRequestHandler):
     def _bindings(self, params: dict[str, list[str]], sparql: str | None, saved_name: str | None) -> dict:
         """``param.NAME=VALUE`` pairs as RDF terms: typed by the saved question's declared kinds when
         ``saved`` is given, else read like SPARQL terms. An empty value means "not given" (its default)."""
-        from kg_builder.query import QueryParamError, bind_params
-
         values = {key[len("param."):]: vals[-1] for key, vals in params.items()
                   if key.startswith("param.") and vals and vals[-1].strip() != ""}
         try:
@@ -890,15 +1147,19 @@ class _BadRequest(Exception):
 
 
 def serve(store_path: str, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 30.0,
-          writable: bool = False, cors: str | None = None, max_request_bytes: int = 1_000_000) -> None:
+          writable: bool = False, cors: str | None = None, max_request_bytes: int = 1_000_000,
+          allow_federated: bool = False, read_timeout_s: float = 10.0, max_connections: int = 64) -> None:
     """``kgb serve``: answer SPARQL over the store at ``store_path`` until Ctrl-C.
 
     Raises ``StoreError`` when the store is missing (and not ``writable``) or in use by another process,
     and ``OSError`` when the port is taken.
     """
     server = SparqlServer(store_path, host, port, timeout_s=timeout_s, writable=writable, cors=cors,
-                          max_request_bytes=max_request_bytes, log_requests=True).start()
+                          max_request_bytes=max_request_bytes, log_requests=True, allow_federated=allow_federated,
+                          read_timeout_s=read_timeout_s, max_connections=max_connections).start()
     mode = "read-write (/update accepts SPARQL Update)" if writable else "read-only"
+    if allow_federated:
+        mode += ", federated queries allowed (SERVICE calls other hosts)"
     print(f"kgb serve: {server.url} - store {store_path}, {mode}, {timeout_s:g} s per query; Ctrl-C stops",
           file=sys.stderr, flush=True)
     try:
