@@ -1,5 +1,6 @@
 """Fault figures: bad inputs tried, articles lost, crashes survived, queries answered during an ingest,
-and how fast a runaway query is stopped against its limit.
+how fast a runaway query is stopped against its limit, attacks on the endpoint, and faults of output
+files and stores (full device, killed export, full disk, a typo for a store).
 
     .venv/bin/python bench/faults.py [--articles 240] [--kills 5] [--limit-s 1.0]
 
@@ -28,6 +29,9 @@ from test_faults import (  # noqa: E402  (the tests' own fault cases and checks,
     BAD_INPUTS, CONSISTENCY_QUERIES, HOSTILE_IDS, SEED, _case_files, article_graphs, events_per_article,
     kill_midway, write_corpus,
 )
+from test_ingest_hardening import HOSTILE_FILES  # noqa: E402
+from test_serve_hardening import endpoint_attacks  # noqa: E402
+from test_store_hardening import output_and_store_faults  # noqa: E402
 
 from kg_builder.store import StoreError, open_snapshot, open_store  # noqa: E402
 
@@ -39,23 +43,43 @@ def kgb(*args, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run([KGB, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
 
-def bad_inputs(work: Path) -> tuple[int, int, int]:
-    """(bad inputs tried, good articles expected, good articles lost) over one mixed ingest."""
+def bad_inputs(work: Path) -> tuple[int, int, int, int]:
+    """(kinds of bad input tried, good articles expected, good articles lost, hung runs) over two ingests:
+    the bad files of test_faults, each case folder named as a root, and every hostile file of
+    test_ingest_hardening in one folder (FIFOs, devices, a 200 MB file, surrogates, bare CRs...)."""
     folder = work / "bad"
     folder.mkdir()
+    roots = []
     for case in BAD_INPUTS:
         (folder / case).mkdir()
         _case_files(case, folder / case)
+        roots.append(folder / case)
     (folder / "hostile.jsonl").write_text("".join(json.dumps({"id": i, "text": "قصفت ميليشيات حقل العمر."},
                                                              ensure_ascii=False) + "\n" for i in HOSTILE_IDS),
                                           encoding="utf-8")
     (folder / "seed.txt").write_bytes(SEED.read_bytes())
-    result = kgb("ingest", folder, "--store", work / "bad-store", "--quiet")
-    assert result.returncode == 1, result.stderr
+    hostile = work / "hostile"
+    hostile.mkdir()
+    expected_hostile = set().union(*(make(hostile) for make in HOSTILE_FILES.values()))
     expected = set().union(*(kept for _, _, kept, _ in BAD_INPUTS.values())) | set(HOSTILE_IDS) | {"seed"}
-    with open_store(work / "bad-store") as store:
-        stored = {r["id"].value for r in store.query("SELECT ?id WHERE { ?a a kgb:Article ; dcterms:identifier ?id }")}
-    return len(BAD_INPUTS) + len(HOSTILE_IDS), len(expected), len(expected - stored)
+    hung = 0
+    for paths, store in (([*roots, folder / "hostile.jsonl", folder / "seed.txt"], work / "bad-store"),
+                         ([hostile], work / "hostile-store")):
+        try:                                  # a FIFO opened for reading would block for ever
+            result = kgb("ingest", *paths, "--store", store, "--quiet", timeout=300)
+            assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        except subprocess.TimeoutExpired:
+            hung += 1
+    stored = stored_ids(work / "bad-store")
+    lost = len(expected - stored) + len(expected_hostile - stored_ids(work / "hostile-store"))
+    return len(BAD_INPUTS) + len(HOSTILE_IDS) + len(HOSTILE_FILES), len(expected) + len(expected_hostile), lost, hung
+
+
+def stored_ids(store_path: Path) -> set[str]:
+    if not store_path.exists():
+        return set()
+    with open_store(store_path) as store:
+        return {r["id"].value for r in store.query("SELECT ?id WHERE { ?a a kgb:Article ; dcterms:identifier ?id }")}
 
 
 def crashes(work: Path, corpus: Path, kills: int) -> tuple[int, int, int, float]:
@@ -142,15 +166,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kgb-faults-") as tmp:
         work = Path(tmp)
         corpus = write_corpus(work / "corpus.jsonl", args.articles)
-        tried, good, lost_bad = bad_inputs(work)
+        tried, good, lost_bad, hung = bad_inputs(work)
         survived, lost_crash, inconsistent, reference_s = crashes(work, corpus, args.kills)
         answered, halfway, wrong = concurrent_queries(work, corpus)
         slowest, status, others = runaway_stop(work, args.limit_s)
-    print(f"bad inputs tried:              {tried} ({len(BAD_INPUTS)} kinds of bad file + {len(HOSTILE_IDS)} hostile ids), "
-          f"{good} good articles among them")
-    print(f"articles lost:                 {lost_bad + lost_crash} (bad-input run {lost_bad}, after crashes {lost_crash})")
-    print(f"crashes survived:              {survived} SIGKILLs mid-ingest of {args.articles} articles "
-          f"({reference_s:.1f} s uninterrupted); {inconsistent} partial articles or inconsistencies seen")
+        attacks = endpoint_attacks(work / "served")
+        outputs = output_and_store_faults(work / "outputs", work / "reference")
+    kinds = tried + attacks["kinds_tried"] + outputs["kinds_tried"]
+    print(f"bad inputs tried:              {kinds} kinds: {len(BAD_INPUTS)} kinds of bad file + "
+          f"{len(HOSTILE_IDS)} hostile ids + {len(HOSTILE_FILES)} hostile files, values and folders + "
+          f"{attacks['kinds_tried']} attacks on the endpoint + {outputs['kinds_tried']} output and store faults; "
+          f"{good} good articles among the inputs")
+    print(f"articles lost:                 {lost_bad + lost_crash} (bad-input runs {lost_bad}, after crashes {lost_crash})")
+    print(f"partial articles after SIGKILL: {inconsistent} ({survived} SIGKILLs mid-ingest of {args.articles} "
+          f"articles, {reference_s:.1f} s uninterrupted)")
+    print(f"federated calls made:          {attacks['federated_calls_made']} "
+          f"({attacks['service_queries_answered']} SERVICE queries answered, {attacks['updates_applied']} updates "
+          f"applied on a read-only endpoint)")
+    print(f"hung runs:                     {hung + attacks['hung'] + attacks['stalled_not_dropped']} (ingests of FIFOs "
+          f"and devices {hung}; endpoint requests {attacks['hung']}; stalled clients not dropped "
+          f"{attacks['stalled_not_dropped']}, while {attacks['half_open_connections']} connections were held "
+          f"half-open, {attacks['threads_added']} threads added)")
+    print(f"endpoint:                      {attacks['accepted_bad_hosts']} bad Host headers and "
+          f"{attacks['accepted_cross_origin']} other origins let in, {attacks['from_ignored']} FROM clauses ignored, "
+          f"{attacks['requests_made']} requests")
+    print(f"files out and stores:          {outputs['previous_exports_lost']} earlier exports lost, "
+          f"{outputs['files_left_beside_target']} files left beside a target, {outputs['stores_created_by_readers']} "
+          f"stores made by readers, {outputs['tracebacks']} tracebacks, {outputs['errors_not_one_line']} errors "
+          f"not one line, {outputs['reads_failed_on_a_full_disk']} reads failed on a full disk")
     print(f"concurrent queries answered:   {answered} during one ingest ({halfway} on a half-ingested store), "
           f"{wrong} inconsistent")
     print(f"slowest runaway query stopped: {slowest:.2f} s against a {args.limit_s:.2f} s limit (HTTP {status}); "
