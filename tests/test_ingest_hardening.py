@@ -508,7 +508,7 @@ def test_fifos_sockets_and_devices_in_a_folder_are_named_and_skipped(tmp_path, c
     assert set(stored_articles(tmp_path / "store")) == {"good"}
 
 
-def test_a_200_mb_txt_file_is_refused_unread_in_under_a_second(tmp_path):
+def test_a_200_mb_txt_file_is_refused_unread(tmp_path):
     big = sparse_file(tmp_path / "big.txt", 200 * 1024 * 1024)
     good = write_txt(tmp_path / "good.txt")
     errors: list[IngestError] = []
@@ -524,8 +524,8 @@ def test_a_200_mb_txt_file_is_refused_unread_in_under_a_second(tmp_path):
     assert [str(e) for e in errors] == [
         f"{big}: too long: 209,715,200 bytes, more than an article of 3,000,000 characters can take "
         "(4 bytes a character at most); not read (raise the limit with --max-chars)"]
-    assert elapsed < 1.0, elapsed
-    assert peak < 10 * 1024 * 1024, peak
+    assert peak < 10 * 1024 * 1024, peak      # not read: the proof (reading it took 4 minutes and 1.1 GB)
+    assert elapsed < 10.0, elapsed           # a bound for a hang only; speed lives in bench/faults.py
 
 
 def test_an_over_long_jsonl_line_is_skipped_without_being_read_whole(tmp_path):

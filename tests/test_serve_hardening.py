@@ -315,7 +315,7 @@ def test_a_client_that_stalls_mid_request_is_dropped_after_the_read_timeout(stor
             while chunk := client.recv(65536):  # b"" once the server closes; at most 10 s (the socket timeout)
                 answer += chunk
             elapsed = time.monotonic() - started
-        assert elapsed < 4.0
+        assert elapsed < 8.0       # dropped at the 1 s read timeout, not held until the client gives up (10 s)
         assert answer == b"" or answer.startswith(b"HTTP/1.0 408"), answer
 
 
@@ -333,7 +333,7 @@ def test_requests_are_answered_while_hundreds_of_connections_stall_and_threads_s
             for _ in range(5):
                 started = time.monotonic()
                 assert ask(server, "ASK { ?s ?p ?o }")[0] == 200
-                assert time.monotonic() - started < 3.0
+                assert time.monotonic() - started < 10.0     # answered, not queued behind the stalled ones
             assert threading.active_count() <= baseline + max_connections + 2
         finally:
             for client in stalled:
