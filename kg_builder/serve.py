@@ -507,9 +507,21 @@ class SparqlServer:
                 return
             self._workers.add(worker)
             worker.snapshot = self._snapshot
-        worker.conn.send((worker.snapshot, None))
-        if worker.conn.poll(60):
-            worker.conn.recv()
+        try:
+            worker.conn.send((worker.snapshot, None))
+            if worker.conn.poll(60):
+                worker.conn.recv()
+        except (EOFError, OSError):
+            # it died while it started, or was killed because the server is closing: no traceback; a
+            # replacement is tried a second later unless the server is closing
+            with self._lock:
+                self._workers.discard(worker)
+            worker.kill()
+            if not self._closed:
+                retry = threading.Timer(1.0, self._add_worker)
+                retry.daemon = True
+                retry.start()
+            return
         self._idle.put(worker)
 
     def _retire(self, worker: _Worker) -> None:
